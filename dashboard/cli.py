@@ -1,0 +1,134 @@
+"""The ``fengqiao`` command: database, demo data and the dashboard server."""
+
+from __future__ import annotations
+
+import sys
+from functools import wraps
+
+import click
+import waitress
+from rich.console import Console
+
+from geo import db, migrate
+from geo.errors import FengqiaoError
+
+console = Console(highlight=False, soft_wrap=True)
+
+
+def friendly(func):
+    """Turn a domain error into one sentence on stderr and exit status 1, without a traceback."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except FengqiaoError as exc:
+            Console(stderr=True, highlight=False).print(f"[bold red]错误：[/]{exc}")
+            sys.exit(1)
+
+    return wrapper
+
+
+def open_engine():
+    """The engine of the database in use (starting the embedded one if needed), PostGIS checked."""
+    engine = db.make_engine(db.database_url())
+    db.check_database(engine)
+    return engine
+
+
+def migrate_and_load_reference(engine) -> dict:
+    from etl.reference import load_reference
+
+    migrate.upgrade(engine)
+    with db.session_factory(engine).begin() as session:
+        return load_reference(session)
+
+
+@click.group(help="枫桥网格：信阳市矛盾纠纷源头治理与信访工作仪表盘。")
+def main() -> None:
+    pass
+
+
+@main.group("db", help="数据库：内置 PostGIS 或 DATABASE_URL 指向的数据库。")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("start", help="启动内置数据库（不存在时先创建）。")
+@click.option("--port", type=int, default=None, help="指定端口；默认自动选一个空闲端口。")
+@friendly
+def db_start(port: int | None) -> None:
+    if db.configured_url() is not None:
+        console.print("已设置 DATABASE_URL：使用外部数据库，不启动内置数据库。")
+        return
+    cluster = db.local_cluster()
+    was_running = cluster.status().running
+    url = cluster.start(port)
+    state = "已在运行" if was_running else "已启动"
+    console.print(f"内置数据库{state}：端口 {url.query['port']}，数据目录 {cluster.pgdata}")
+
+
+@db_group.command("stop", help="停止内置数据库。")
+@friendly
+def db_stop() -> None:
+    if db.configured_url() is not None:
+        console.print("已设置 DATABASE_URL：外部数据库不由 fengqiao 管理，无需停止。")
+        return
+    stopped = db.local_cluster().stop()
+    console.print("内置数据库已停止。" if stopped else "内置数据库没有在运行。")
+
+
+@db_group.command("status", help="显示正在使用的数据库及其状态。")
+@friendly
+def db_status() -> None:
+    url = db.configured_url()
+    if url is not None:
+        engine = db.make_engine(url)
+        version = db.check_database(engine)
+        console.print(f"使用 DATABASE_URL：{url.render_as_string(hide_password=True)}（可连接，PostGIS {version}）")
+        console.print(f"架构版本：{migrate.revision_of(engine) or '未迁移'}（最新 {migrate.head()}）")
+        return
+    cluster = db.local_cluster()
+    state = cluster.status()
+    if not state.running:
+        console.print(f"内置数据库未运行。数据目录：{cluster.pgdata}（{'已创建' if cluster.is_initialised() else '尚未创建'}）")
+        return
+    engine = db.make_engine(cluster.url(state.port))
+    console.print(f"内置数据库运行中：进程 {state.pid}，端口 {state.port}，套接字目录 {state.socket_dir}")
+    console.print(f"数据目录：{state.pgdata}；PostGIS {db.check_database(engine)}")
+    console.print(f"架构版本：{migrate.revision_of(engine) or '未迁移'}（最新 {migrate.head()}）")
+
+
+@db_group.command("url", help="打印正在使用的数据库的 SQLAlchemy 地址。")
+@friendly
+def db_url() -> None:
+    click.echo(db.database_url().render_as_string(hide_password=False))
+
+
+@db_group.command("migrate", help="把数据库结构升级到最新版本，并载入信阳市区划参考数据。")
+@friendly
+def db_migrate() -> None:
+    counts = migrate_and_load_reference(open_engine())
+    console.print(f"数据库结构已是最新（{migrate.head()}）；区划：" + "，".join(
+        f"{level.label} {n}" for level, n in sorted(counts.items())))
+
+
+@main.command("serve", help="启动仪表盘网站。")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="Dash 调试模式（仅开发时使用）。")
+@friendly
+def serve(host: str, port: int, debug: bool) -> None:
+    from dashboard.app import create_app
+
+    open_engine()
+    app = create_app()
+    console.print(f"枫桥网格仪表盘：http://{host}:{port}/")
+    if debug:
+        app.run(host=host, port=port, debug=True)
+    else:
+        waitress.serve(app.server, host=host, port=port, threads=8)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Pure figure functions: frames in, ``go.Figure`` out, testable without a server."""

@@ -1,0 +1,1 @@
+"""The generated Xinyang demo data set (illustrative)."""

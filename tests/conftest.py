@@ -1,0 +1,109 @@
+"""A real PostGIS for every test: a throwaway embedded cluster (or TEST_DATABASE_URL), never a mock.
+
+A template database is migrated and given the reference geography once per run; each pytest
+worker gets its own copy. ``session`` wraps a test in a transaction that is rolled back;
+``fresh_db_url`` gives a test its own database when the code under test commits.
+When no database can be had the fixtures raise: the run fails, it never skips.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from filelock import FileLock
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session
+
+from etl.reference import REFERENCE
+from geo import db, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _template_name() -> str:
+    """Changes whenever migrations or reference data change, so a stale template is never reused."""
+    digest = hashlib.sha1()
+    for path in sorted([*migrate.MIGRATIONS.rglob("*.py"), *REFERENCE.iterdir()]):
+        digest.update(path.read_bytes())
+    return f"fq_template_{digest.hexdigest()[:12]}"
+
+
+def _server_url() -> URL:
+    raw = os.environ.get("TEST_DATABASE_URL")
+    if raw:
+        return db.parse_url(raw)
+    cluster = db.LocalCluster(Path(os.environ.get("FENGQIAO_TEST_DATA_DIR", ROOT / "var" / "pg-test")), unsafe_fast=True)
+    return cluster.start()
+
+
+def _admin(url: URL) -> psycopg.Connection:
+    return psycopg.connect(**db._psycopg_args(url.set(database="postgres")), autocommit=True)
+
+
+def _create_from_template(server: URL, template: str, name: str) -> URL:
+    with _admin(server) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return server.set(database=name)
+
+
+def _drop(server: URL, name: str) -> None:
+    with _admin(server) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory) -> URL:
+    lock_dir = tmp_path_factory.getbasetemp().parent
+    with FileLock(str(lock_dir / "fengqiao-db.lock")):
+        server = _server_url()
+        template = _template_name()
+        with _admin(server) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{template}"')
+        if not exists:
+            engine = db.make_engine(server.set(database=template))
+            from etl.reference import load_reference
+
+            migrate.upgrade(engine)
+            with db.session_factory(engine).begin() as session:
+                load_reference(session)
+            engine.dispose()
+    return server.set(database=template)
+
+
+@pytest.fixture(scope="session")
+def engine(server_url):
+    """An engine on this worker's own copy of the template, dropped at the end of the run."""
+    name = f"fq_test_{uuid.uuid4().hex[:10]}"
+    url = _create_from_template(server_url, server_url.database, name)
+    engine = db.make_engine(url)
+    yield engine
+    engine.dispose()
+    _drop(server_url, name)
+
+
+@pytest.fixture
+def session(engine) -> Session:
+    """A session inside a transaction that is rolled back after the test (commits become savepoints)."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    yield session
+    session.close()
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def fresh_db_url(server_url) -> URL:
+    """A database of the test's own (migrated, reference geography loaded), dropped afterwards."""
+    name = f"fq_fresh_{uuid.uuid4().hex[:10]}"
+    url = _create_from_template(server_url, server_url.database, name)
+    yield url
+    _drop(server_url, name)
