@@ -113,15 +113,71 @@ def db_migrate() -> None:
         f"{level.label} {n}" for level, n in sorted(counts.items())))
 
 
+@main.group("demo", help="信阳市演示数据（示意边界与生成数据）。")
+def demo_group() -> None:
+    pass
+
+
+def load_demo_data(engine, scale: str, seed: int) -> None:
+    from etl.demo.load import load_demo, timed
+    from etl.demo.summary import print_summary
+
+    migrate_and_load_reference(engine)
+    console.print(f"载入演示数据：规模 {scale}，随机种子 {seed}")
+    step = timed(console.print)
+    with db.session_factory(engine).begin() as session:
+        for_progress = lambda name: (step(name), console.print(f"[bold]›[/] {name}…"))  # noqa: E731
+        counts = load_demo(session, seed=seed, scale=scale, progress=for_progress)
+        step("")
+    with db.session_factory(engine)() as session:
+        print_summary(console, session, counts)
+
+
+@demo_group.command("load", help="生成并载入演示数据；重新载入会替换旧的演示数据，不影响导入的数据。")
+@click.option("--scale", type=click.Choice(["small", "city"]), default="city", show_default=True,
+              help="small：浉河区和光山县、五分之一住户；city：全市。")
+@click.option("--seed", type=int, default=2023, show_default=True, help="随机种子：同一种子生成相同数据。")
+@friendly
+def demo_load(scale: str, seed: int) -> None:
+    load_demo_data(open_engine(), scale, seed)
+
+
+@main.command("up", help="一条命令启动：升级数据库、首次运行时载入演示数据、启动仪表盘。")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@click.option("--scale", type=click.Choice(["small", "city"]), default="city", show_default=True)
+@click.option("--seed", type=int, default=2023, show_default=True)
+@friendly
+def up(host: str, port: int, scale: str, seed: int) -> None:
+    from sqlalchemy import select
+
+    from geo.models import DemoLoad
+
+    engine = open_engine()
+    migrate_and_load_reference(engine)
+    with db.session_factory(engine)() as session:
+        loaded = session.scalars(select(DemoLoad).order_by(DemoLoad.id.desc()).limit(1)).first()
+    if loaded is None:
+        load_demo_data(engine, scale, seed)
+    else:
+        console.print(f"演示数据已在库中（{loaded.scale}，种子 {loaded.seed}，{loaded.loaded_at:%Y-%m-%d %H:%M}）；"
+                      "要重新生成请执行 fengqiao demo load。")
+    run_server(host, port, debug=False)
+
+
 @main.command("serve", help="启动仪表盘网站。")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Dash 调试模式（仅开发时使用）。")
 @friendly
 def serve(host: str, port: int, debug: bool) -> None:
+    open_engine()
+    run_server(host, port, debug)
+
+
+def run_server(host: str, port: int, debug: bool) -> None:
     from dashboard.app import create_app
 
-    open_engine()
     app = create_app()
     console.print(f"枫桥网格仪表盘：http://{host}:{port}/")
     if debug:

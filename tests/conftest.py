@@ -88,9 +88,8 @@ def engine(server_url):
     _drop(server_url, name)
 
 
-@pytest.fixture
-def session(engine) -> Session:
-    """A session inside a transaction that is rolled back after the test (commits become savepoints)."""
+def _rolled_back(engine):
+    """A session inside a transaction that is rolled back at the end (commits become savepoints)."""
     connection = engine.connect()
     transaction = connection.begin()
     session = Session(bind=connection, join_transaction_mode="create_savepoint")
@@ -101,9 +100,75 @@ def session(engine) -> Session:
 
 
 @pytest.fixture
+def session(engine) -> Session:
+    """A session on the reference geography only, rolled back after the test."""
+    yield from _rolled_back(engine)
+
+
+@pytest.fixture
 def fresh_db_url(server_url) -> URL:
     """A database of the test's own (migrated, reference geography loaded), dropped afterwards."""
     name = f"fq_fresh_{uuid.uuid4().hex[:10]}"
     url = _create_from_template(server_url, server_url.database, name)
     yield url
     _drop(server_url, name)
+
+
+def _demo_template_name(base: str) -> str:
+    digest = hashlib.sha1(base.encode())
+    for path in sorted((ROOT / "etl" / "demo").glob("*")):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return f"fq_demo_{digest.hexdigest()[:12]}"
+
+
+DEMO_SEED = 2023
+
+
+@pytest.fixture(scope="session")
+def demo_template_url(server_url, tmp_path_factory) -> URL:
+    """A template with the small demo data set loaded (seed ``DEMO_SEED``), made once per run."""
+    name = _demo_template_name(server_url.database)
+    lock_dir = tmp_path_factory.getbasetemp().parent
+    with FileLock(str(lock_dir / "fengqiao-demo.lock")):
+        with _admin(server_url) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            from etl.demo.load import load_demo
+
+            building = f"{name}_building"
+            _drop(server_url, building)
+            url = _create_from_template(server_url, server_url.database, building)
+            engine = db.make_engine(url)
+            with db.session_factory(engine).begin() as session:
+                load_demo(session, seed=DEMO_SEED, scale="small")
+            engine.dispose()
+            with _admin(server_url) as conn:
+                conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+    return server_url.set(database=name)
+
+
+@pytest.fixture(scope="session")
+def demo_engine(demo_template_url):
+    """This worker's read-mostly copy of the small demo data set."""
+    name = f"fq_demo_test_{uuid.uuid4().hex[:10]}"
+    url = _create_from_template(demo_template_url, demo_template_url.database, name)
+    engine = db.make_engine(url)
+    yield engine
+    engine.dispose()
+    _drop(demo_template_url, name)
+
+
+@pytest.fixture
+def demo_session(demo_engine) -> Session:
+    """A session on the demo data, rolled back after the test."""
+    yield from _rolled_back(demo_engine)
+
+
+@pytest.fixture
+def fresh_demo_db_url(demo_template_url) -> URL:
+    """A database of the test's own holding the small demo data set, dropped afterwards."""
+    name = f"fq_fresh_demo_{uuid.uuid4().hex[:10]}"
+    url = _create_from_template(demo_template_url, demo_template_url.database, name)
+    yield url
+    _drop(demo_template_url, name)

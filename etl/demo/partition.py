@@ -26,12 +26,13 @@ from scipy.spatial import ConvexHull
 
 _SAMPLES_PER_PIECE = 48
 _MIN_SAMPLES = 256
-_LLOYD_ROUNDS = 4
-_WEIGHT_ITERS = 12
-_FINAL_WEIGHT_ITERS = 60
-_WEIGHT_STEP = 0.5  # power-weight change per unit of area error (local frame)
-_AREA_TOL = 0.04  # stop adjusting weights once every sampled share is within 4% of its target
-_MAX_POWER = 2.0  # |power weight| bound, keeps the far dummy sites away from the parent
+_MAX_SAMPLES = 6000
+_LLOYD_ITERS = 8  # iterations that move seeds to their cells' centroids
+_MAX_ITERS = 30  # weight iterations after those
+_DAMPING = 0.5
+_AREA_TOL = 0.05  # stop once every cell's sample count is within 5% (or _AREA_SLACK) of target
+_AREA_SLACK = 2.0
+_MAX_POWER = 4.0  # |power weight| bound, keeps the far dummy sites away from the parent
 _FAR = 8.0  # dummy sites at (±_FAR, ±_FAR) bound every real cell; the parent spans at most 1
 _NUDGE_ULPS = 64  # boundary points further outside than this many ulps are left alone
 
@@ -91,11 +92,11 @@ def partition(
 
     frame = _Frame(parent)
     shapely.prepare(parent)
-    pts, cell_area = _sample(parent, frame, n, rng)
+    pts, spacing = _sample(parent, frame, n, rng)
     target = share / share.sum() * len(pts)
     centre_xy = frame.local(shapely.get_coordinates(centre if centre is not None else parent.point_on_surface()))[0]
     seeds = _initial_seeds(pts, target, is_central, centre_xy, rng)
-    seeds, power = _fit(pts, seeds, target, cell_area)
+    seeds, power = _fit(pts, spacing, seeds, target)
     faces, owner = _power_faces(parent, frame, seeds, power)
     owner = _merge_fragments(faces, owner, n, frame)
     return _assemble(faces, owner, n)
@@ -106,8 +107,8 @@ def _as_multi(geom: shapely.Geometry) -> shapely.MultiPolygon:
 
 
 def _sample(parent, frame: _Frame, n: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
-    """Jittered-grid points inside parent (local frame) and the area each one stands for."""
-    want = max(_MIN_SAMPLES, _SAMPLES_PER_PIECE * n)
+    """Jittered-grid points inside parent in the local frame, and their grid spacing."""
+    want = min(max(_MIN_SAMPLES, _SAMPLES_PER_PIECE * n), _MAX_SAMPLES)
     xmin, ymin, xmax, ymax = parent.bounds
     lo = frame.local(np.array([[xmin, ymin]]))[0]
     hi = frame.local(np.array([[xmax, ymax]]))[0]
@@ -119,7 +120,7 @@ def _sample(parent, frame: _Frame, n: int, rng: np.random.Generator) -> tuple[np
         lonlat = frame.lonlat(pts)
         pts = pts[shapely.contains_xy(parent, lonlat[:, 0], lonlat[:, 1])]
         if len(pts) >= want // 2:
-            return pts, step * step
+            return pts, step
         step /= 2
 
 
@@ -142,44 +143,121 @@ def _initial_seeds(pts, target, is_central, centre_xy, rng) -> np.ndarray:
     return seeds
 
 
+def _scores(seeds: np.ndarray, power: np.ndarray, pts_t: np.ndarray) -> np.ndarray:
+    """Power distance from every seed (rows) to every point (columns, given transposed) less |p|²."""
+    return (-2.0 * seeds) @ pts_t + ((seeds**2).sum(axis=1) - power)[:, None]
+
+
 def _assign(pts: np.ndarray, seeds: np.ndarray, power: np.ndarray) -> np.ndarray:
     """Index of the power cell holding each point."""
-    return (pts @ (-2.0 * seeds.T) + ((seeds**2).sum(axis=1) - power)).argmin(axis=1)
+    return _scores(seeds, power, np.ascontiguousarray(pts.T)).argmin(axis=0)
 
 
-def _fit(pts, seeds, target, cell_area) -> tuple[np.ndarray, np.ndarray]:
-    """Lloyd rounds alternating with power-weight updates toward the target sample counts."""
+def _fit(pts: np.ndarray, spacing: float, seeds: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fit seeds and power weights so that each power cell holds about its target sample count.
+
+    A few Lloyd iterations first move every seed to the centroid of its samples (compact cells)
+    while taking Jacobi weight steps; then damped Newton steps on the weights (Jacobi steps where
+    Newton makes no progress) until every count is within tolerance.
+    """
     n = target.size
-    power = np.zeros(n)
+    pts_t = np.ascontiguousarray(pts.T)
+    slack = np.maximum(_AREA_TOL * target, _AREA_SLACK)
     seeds = seeds.copy()
-    for rnd in range(_LLOYD_ROUNDS + 1):
-        for _ in range(_FINAL_WEIGHT_ITERS if rnd == _LLOYD_ROUNDS else _WEIGHT_ITERS):
-            count = np.bincount(_assign(pts, seeds, power), minlength=n)
-            error = target - count
-            if np.all(np.abs(error) <= _AREA_TOL * target):
+    power = np.zeros(n)
+    for _ in range(min(_LLOYD_ITERS, n + 2)):
+        score, owner, count = _evaluate(seeds, power, pts_t)
+        power = _centred(power + _jacobi_step(score, owner, count, target))
+        has = count > 0
+        for axis in range(2):
+            seeds[has, axis] = np.bincount(owner, weights=pts[:, axis], minlength=n)[has] / count[has]
+    score, owner, count = _evaluate(seeds, power, pts_t)
+    for _ in range(_MAX_ITERS):
+        error = target - count
+        if np.all(np.abs(error) <= slack):
+            break
+        norm = np.linalg.norm(error)
+        direction = _newton_step(score, owner, error, seeds, spacing)
+        for tau in (1.0, 0.5, 0.25):
+            trial = _centred(power + tau * direction)
+            trial_eval = _evaluate(seeds, trial, pts_t)
+            if np.linalg.norm(target - trial_eval[2]) < norm:
                 break
-            power += _WEIGHT_STEP * cell_area * error
-            power = np.clip(power - power.mean(), -_MAX_POWER, _MAX_POWER)
-        if rnd < _LLOYD_ROUNDS:
-            owner = _assign(pts, seeds, power)
-            count = np.bincount(owner, minlength=n)
-            has = count > 0
-            for axis in range(2):
-                seeds[has, axis] = np.bincount(owner, weights=pts[:, axis], minlength=n)[has] / count[has]
+        else:
+            trial = _centred(power + _jacobi_step(score, owner, count, target))
+            trial_eval = _evaluate(seeds, trial, pts_t)
+        power, (score, owner, count) = trial, trial_eval
     # Every cell must hold a sample, so that its piece is non-empty: an empty one takes the sample
     # of the largest cell nearest to it and just enough power to win that sample.
-    while True:
-        owner = _assign(pts, seeds, power)
-        count = np.bincount(owner, minlength=n)
-        empty = np.flatnonzero(count == 0)
-        if not empty.size:
-            return seeds, power
-        i = empty[0]
+    while np.any(count == 0):
+        i = np.flatnonzero(count == 0)[0]
         donor = np.flatnonzero(owner == count.argmax())
         p = pts[donor[((pts[donor] - seeds[i]) ** 2).sum(axis=1).argmin()]]
         others = np.arange(n) != i
         seeds[i] = p
-        power[i] = -(((p - seeds[others]) ** 2).sum(axis=1) - power[others]).min() + cell_area
+        power[i] = -(((p - seeds[others]) ** 2).sum(axis=1) - power[others]).min() + 1e-9
+        score, owner, count = _evaluate(seeds, power, pts_t)
+    return seeds, power
+
+
+def _centred(power: np.ndarray) -> np.ndarray:
+    return np.clip(power - power.mean(), -_MAX_POWER, _MAX_POWER)
+
+
+def _evaluate(seeds, power, pts_t) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scores (seeds × points), the owning cell of each point and the points per cell."""
+    score = _scores(seeds, power, pts_t)
+    owner = score.argmin(axis=0)
+    return score, owner, np.bincount(owner, minlength=len(seeds))
+
+
+def _jacobi_step(score, owner, count, target) -> np.ndarray:
+    """Damped per-cell weight change: alone, cell i would gain (lose) exactly its missing (surplus)
+    samples if its power rose (fell) by the score gap to the k-th nearest sample it could take
+    (give away)."""
+    error = target - count
+    cols = np.arange(score.shape[1])
+    best = score[owner, cols]
+    k = np.rint(np.abs(error)).astype(int)
+    step = np.zeros(len(count))
+    gain = np.flatnonzero((error > 0) & (k > 0))
+    if gain.size:
+        gap = score[gain] - best
+        gap[gain[:, None] == owner] = np.inf
+        kth = k[gain] - 1
+        nearest = np.partition(gap, kth.max(), axis=1)[:, : kth.max() + 1]
+        nearest.sort(axis=1)
+        step[gain] = nearest[np.arange(gain.size), kth]
+    lose = np.flatnonzero((error < 0) & (k > 0))
+    if lose.size:
+        others = score.copy()
+        others[owner, cols] = np.inf
+        margin = others.min(axis=0) - best
+        order = np.lexsort((margin, owner))
+        first = np.cumsum(count) - count
+        step[lose] = -margin[order[first[lose] + k[lose] - 1]]
+    return _DAMPING * step
+
+
+def _newton_step(score, owner, error, seeds, spacing) -> np.ndarray:
+    """Weight change that cancels the count errors to first order.
+
+    d count_i / d power_j = -len_ij / (2 d_ij) per unit area for neighbouring cells i, j (len_ij
+    their shared border, d_ij their seeds' distance); len_ij is estimated from the samples lying
+    within ``band`` of that border, on either side.
+    """
+    n = len(seeds)
+    dist = np.sqrt(((seeds[:, None, :] - seeds[None, :, :]) ** 2).sum(axis=2))
+    band = 2.0 * spacing
+    gap = score - score[owner, np.arange(score.shape[1])]
+    j, p = np.nonzero((gap > 0) & (gap < 2.0 * band * dist[:, owner]))
+    i = owner[p]
+    hessian = np.zeros((n, n))
+    np.add.at(hessian, (i, j), -1.0 / (4.0 * band * dist[i, j]))
+    hessian += hessian.T
+    hessian[np.diag_indices(n)] = -hessian.sum(axis=1)
+    # Singular (constants, and any cell without sampled borders): take the least-norm solution.
+    return np.linalg.lstsq(hessian, error, rcond=None)[0]
 
 
 def _power_faces(parent, frame: _Frame, seeds, power) -> tuple[np.ndarray, np.ndarray]:
