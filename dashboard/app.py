@@ -13,7 +13,7 @@ TITLE = "枫桥网格 · 信阳市矛盾纠纷源头治理"
 
 def create_app() -> Dash:
     app = Dash(
-        __name__,
+        "dashboard",  # the package name: pages import as dashboard.pages.<page>
         use_pages=True,
         pages_folder=str(Path(__file__).resolve().parent / "pages"),
         assets_folder=str(ASSETS),

@@ -12,7 +12,7 @@ from rich.console import Console
 from geo import db, migrate
 from geo.errors import FengqiaoError
 
-console = Console(highlight=False, soft_wrap=True)
+console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
 def friendly(func):

@@ -172,3 +172,18 @@ def fresh_demo_db_url(demo_template_url) -> URL:
     url = _create_from_template(demo_template_url, demo_template_url.database, name)
     yield url
     _drop(demo_template_url, name)
+
+
+@pytest.fixture
+def dashboard_on(monkeypatch):
+    """Point the dashboard's lazily created engine (and its geometry cache) at a test database."""
+    from dashboard import database, geometry
+
+    def use(url: URL) -> None:
+        monkeypatch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
+        database._sessions.cache_clear()
+        geometry._geometry.cache_clear()
+
+    yield use
+    database._sessions.cache_clear()
+    geometry._geometry.cache_clear()

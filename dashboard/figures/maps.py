@@ -5,10 +5,15 @@ from __future__ import annotations
 import math
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import shapely
+from dash import Patch
 
+from geo.dispute_stats import MEASURES
 from geo.enums import GeometrySource
+from geo.hotspots import CLASS_LABELS
 
 BLANK_STYLE = "white-bg"
 COORD_DECIMALS = 5
@@ -64,8 +69,74 @@ def unit_map(frame: gpd.GeoDataFrame, values: list[float] | None = None, title: 
     figure.update_layout(
         map={"style": BLANK_STYLE, "center": {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2},
              "zoom": fit_zoom(minx, miny, maxx, maxy)},
-        margin={"l": 0, "r": 0, "t": 30 if title else 0, "b": 0},
+        margin={"l": 0, "r": 0, "t": 48 if title else 0, "b": 0},
         title={"text": title, "x": 0.01},
         uirevision="unit-map",
     )
     return figure
+
+
+HOTSPOT_COLOURS = ["#2166ac", "#67a9cf", "#d1e5f0", "#f0f0f0", "#fddbc7", "#ef8a62", "#b2182b"]
+HOTSPOT_SCALE = [pair for k, colour in enumerate(HOTSPOT_COLOURS) for pair in ([k / 7, colour], [(k + 1) / 7, colour])]
+"""Seven flat bands over z in [−3.5, 3.5], one per Gi* class."""
+VALUE_SCALE = "YlOrRd"
+
+
+def _format(measure: str, value: float) -> str:
+    if value != value:  # NaN
+        return "无数据"
+    if measure == "hotspot":
+        return CLASS_LABELS[int(value)]
+    if measure == "leakage":
+        return f"{value:.1%}"
+    if measure == "per_1000":
+        return f"{value:.1f}"
+    return f"{int(value):,}"
+
+
+def measure_trace_values(units: pd.DataFrame, values: pd.DataFrame, measure: str) -> dict:
+    """The parts of the map trace that change with the filters: colours, hover text, scale.
+
+    ``units`` (code, name) fixes the order of the locations; ``values`` has code, value, rank.
+    """
+    merged = units[["code", "name"]].merge(values, on="code", how="left")
+    z = merged["value"].to_numpy(float)
+    n = int(np.isfinite(z).sum())
+    customdata = [
+        [name, _format(measure, v), f"{int(r)}/{n}" if r == r and r is not None else "—"]
+        for name, v, r in zip(merged["name"], z, merged["rank"].astype(float))
+    ]
+    if measure == "hotspot":
+        scale, zmin, zmax = HOTSPOT_SCALE, -3.5, 3.5
+        colorbar = {"title": {"text": "Gi* 冷热点"}, "tickvals": list(range(-3, 4)),
+                    "ticktext": [CLASS_LABELS[k] for k in range(-3, 4)]}
+    else:
+        finite = z[np.isfinite(z)]
+        scale, zmin = VALUE_SCALE, 0.0
+        zmax = float(np.quantile(finite, 0.98)) if len(finite) and finite.max() > 0 else 1.0
+        colorbar = {"title": {"text": MEASURES[measure]}}
+    return {
+        "z": np.nan_to_num(z, nan=zmin).tolist(), "customdata": customdata, "colorscale": scale,
+        "zmin": zmin, "zmax": zmax, "colorbar": colorbar,
+        "hovertemplate": "%{customdata[0]}<br>代码 %{location}<br>" + MEASURES[measure]
+        + "：%{customdata[1]}<br>排名 %{customdata[2]}<extra></extra>",
+    }
+
+
+def measure_map(units: gpd.GeoDataFrame, values: pd.DataFrame, measure: str, title: str = "") -> go.Figure:
+    """The choropleth of one measure over ``units``; geometry goes out once with this figure."""
+    figure = unit_map(units, values=[0.0] * len(units), title=title)
+    figure.update_traces(marker={"line": {"width": 0.6 if len(units) > 500 else 1, "color": "#555"}, "opacity": 0.85},
+                         **measure_trace_values(units, values, measure))
+    figure.update_layout(uirevision=f"map-{len(units)}-{units['code'].iat[0] if len(units) else ''}",
+                         clickmode="event")
+    return figure
+
+
+def measure_patch(units: pd.DataFrame, values: pd.DataFrame, measure: str, title: str = "") -> Patch:
+    """Only the values (and title) for a filter change: the map's geometry stays in the browser."""
+    patch = Patch()
+    patch["layout"]["title"]["text"] = title
+    for key, value in measure_trace_values(units, values, measure).items():
+        patch["data"][0][key] = value
+    return patch

@@ -61,7 +61,7 @@ CHANNEL_WEIGHTS = {
     ResolutionChannel.RECONSIDERATION: 0.03, ResolutionChannel.ONE_STOP_CENTRE: 0.12,
 }
 LEVELS = list(LodgedLevel)
-HEALTHY_PYRAMID = np.array([0.45, 0.33, 0.14, 0.06, 0.02])
+HEALTHY_PYRAMID = np.array([0.52, 0.33, 0.10, 0.04, 0.01])
 INVERTED_PYRAMID = np.array([0.08, 0.16, 0.30, 0.27, 0.19])
 CATEGORY_WEIGHTS = {PetitionCategory.COMPLAINT_REQUEST: 0.72, PetitionCategory.ACCUSATION: 0.14,
                     PetitionCategory.SUGGESTION: 0.14}
@@ -256,7 +256,7 @@ def _attributes(rng, frame: pd.DataFrame, is_first: bool) -> pd.DataFrame:
         level = (pmf.cumsum(axis=1) < rng.random(n)[:, None]).sum(axis=1)
         frame["category"] = _choice(rng, CATEGORY_WEIGHTS, n)
     else:
-        level = np.minimum(frame["level_index"].to_numpy() + (rng.random(n) < 0.5), len(LEVELS) - 1)
+        level = np.minimum(frame["level_index"].to_numpy() + (rng.random(n) < 0.35), len(LEVELS) - 1)
     frame["level_index"] = level
     frame["lodged_level"] = np.array([lv.value for lv in LEVELS])[level]
     frame["channel"] = _choice(rng, PETITION_CHANNEL_WEIGHTS, n)

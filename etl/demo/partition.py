@@ -2,8 +2,8 @@
 
 The pieces are the cells of a power diagram (a weighted Voronoi diagram) clipped to the parent.
 Seeds and power weights are fitted on a jittered grid of sample points in a local, roughly
-equal-area frame (longitude scaled by cos(latitude)): a few Lloyd rounds move each seed to the
-centroid of its samples for compact cells, and between rounds the weights are adjusted until every
+equal-area frame (longitude scaled by cos(latitude)): a few Lloyd iterations move each seed to the
+centroid of its cell for compact shapes, then damped Newton steps adjust the weights until every
 cell holds its target share of the samples (semi-discrete optimal transport).
 
 The tiling is exact by construction: the power-diagram edges and the parent's boundary are noded
@@ -25,6 +25,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull
 
 _SAMPLES_PER_PIECE = 48
+_MIN_SAMPLES_PER_PIECE = 8
 _MIN_SAMPLES = 256
 _MAX_SAMPLES = 6000
 _LLOYD_ITERS = 8  # iterations that move seeds to their cells' centroids
@@ -32,7 +33,8 @@ _MAX_ITERS = 30  # weight iterations after those
 _DAMPING = 0.5
 _AREA_TOL = 0.05  # stop once every cell's sample count is within 5% (or _AREA_SLACK) of target
 _AREA_SLACK = 2.0
-_MAX_POWER = 4.0  # |power weight| bound, keeps the far dummy sites away from the parent
+_OWN_CELL_MARGIN = 0.9
+_MAX_POWER = 4.0
 _FAR = 8.0  # dummy sites at (±_FAR, ±_FAR) bound every real cell; the parent spans at most 1
 _NUDGE_ULPS = 64  # boundary points further outside than this many ulps are left alone
 
@@ -92,12 +94,16 @@ def partition(
 
     frame = _Frame(parent)
     shapely.prepare(parent)
-    pts, spacing = _sample(parent, frame, n, rng)
+    pts, spacing = _sample(parent, frame, share / share.sum(), rng)
     target = share / share.sum() * len(pts)
     centre_xy = frame.local(shapely.get_coordinates(centre if centre is not None else parent.point_on_surface()))[0]
-    seeds = _initial_seeds(pts, target, is_central, centre_xy, rng)
-    seeds, power = _fit(pts, spacing, seeds, target)
+    seeds, radius = _initial_seeds(pts, target, is_central, centre_xy, rng)
+    central_disc = ((pts - centre_xy) ** 2).sum(axis=1) <= radius**2
+    seeds, power = _fit(pts, spacing, seeds, target, is_central, central_disc)
     faces, owner = _power_faces(parent, frame, seeds, power)
+    if np.any(np.bincount(owner, minlength=n) == 0):
+        # Seeds are sample points, inside the parent: with admissible weights each owns a face.
+        faces, owner = _power_faces(parent, frame, seeds, _admissible(power, seeds))
     owner = _merge_fragments(faces, owner, n, frame)
     return _assemble(faces, owner, n)
 
@@ -106,9 +112,10 @@ def _as_multi(geom: shapely.Geometry) -> shapely.MultiPolygon:
     return geom if isinstance(geom, shapely.MultiPolygon) else shapely.MultiPolygon([geom])
 
 
-def _sample(parent, frame: _Frame, n: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+def _sample(parent, frame: _Frame, share: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, float]:
     """Jittered-grid points inside parent in the local frame, and their grid spacing."""
-    want = min(max(_MIN_SAMPLES, _SAMPLES_PER_PIECE * n), _MAX_SAMPLES)
+    want = min(max(_MIN_SAMPLES, _SAMPLES_PER_PIECE * share.size, _MIN_SAMPLES_PER_PIECE / share.min()), _MAX_SAMPLES)
+    want = max(want, _MIN_SAMPLES_PER_PIECE * share.size)
     xmin, ymin, xmax, ymax = parent.bounds
     lo = frame.local(np.array([[xmin, ymin]]))[0]
     hi = frame.local(np.array([[xmax, ymax]]))[0]
@@ -124,14 +131,17 @@ def _sample(parent, frame: _Frame, n: int, rng: np.random.Generator) -> tuple[np
         step /= 2
 
 
-def _initial_seeds(pts, target, is_central, centre_xy, rng) -> np.ndarray:
-    """Central seeds among the samples nearest the centre, the rest spread by D² sampling."""
+def _initial_seeds(pts, target, is_central, centre_xy, rng) -> tuple[np.ndarray, float]:
+    """Central seeds among the samples nearest the centre, the rest spread by D² sampling; also the
+    radius of the central disc (the samples the central cells would fill)."""
     seeds = np.empty((target.size, 2))
     nearest = None
+    radius = 0.0
     central_idx = np.flatnonzero(is_central)
     if central_idx.size:
-        order = np.argsort(((pts - centre_xy) ** 2).sum(axis=1), kind="stable")
-        pool = order[: max(2 * central_idx.size, math.ceil(target[central_idx].sum()))]
+        d2 = ((pts - centre_xy) ** 2).sum(axis=1)
+        pool = np.argsort(d2, kind="stable")[: max(2 * central_idx.size, math.ceil(target[central_idx].sum()))]
+        radius = math.sqrt(d2[pool[-1]])
         chosen = rng.choice(pool, size=central_idx.size, replace=False)
         seeds[central_idx] = pts[chosen]
         nearest = (((pts[:, None, :] - pts[chosen][None, :, :]) ** 2).sum(axis=2)).min(axis=1)
@@ -140,7 +150,7 @@ def _initial_seeds(pts, target, is_central, centre_xy, rng) -> np.ndarray:
         seeds[i] = pts[pick]
         gap = ((pts - pts[pick]) ** 2).sum(axis=1)
         nearest = gap if nearest is None else np.minimum(nearest, gap)
-    return seeds
+    return seeds, radius
 
 
 def _scores(seeds: np.ndarray, power: np.ndarray, pts_t: np.ndarray) -> np.ndarray:
@@ -153,12 +163,14 @@ def _assign(pts: np.ndarray, seeds: np.ndarray, power: np.ndarray) -> np.ndarray
     return _scores(seeds, power, np.ascontiguousarray(pts.T)).argmin(axis=0)
 
 
-def _fit(pts: np.ndarray, spacing: float, seeds: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fit(pts, spacing, seeds, target, is_central, central_disc) -> tuple[np.ndarray, np.ndarray]:
     """Fit seeds and power weights so that each power cell holds about its target sample count.
 
-    A few Lloyd iterations first move every seed to the centroid of its samples (compact cells)
-    while taking Jacobi weight steps; then damped Newton steps on the weights (Jacobi steps where
-    Newton makes no progress) until every count is within tolerance.
+    A few Lloyd iterations first move every seed to its own sample nearest the centroid of its
+    samples (compact cells; central seeds only within ``central_disc``) while taking Jacobi weight
+    steps, with weights kept admissible (see ``_admissible``) as moving seeds can otherwise hide
+    cells; then damped Newton steps on the weights (Jacobi steps where Newton makes no progress)
+    until every count is within tolerance.
     """
     n = target.size
     pts_t = np.ascontiguousarray(pts.T)
@@ -167,41 +179,50 @@ def _fit(pts: np.ndarray, spacing: float, seeds: np.ndarray, target: np.ndarray)
     power = np.zeros(n)
     for _ in range(min(_LLOYD_ITERS, n + 2)):
         score, owner, count = _evaluate(seeds, power, pts_t)
-        power = _centred(power + _jacobi_step(score, owner, count, target))
-        has = count > 0
-        for axis in range(2):
-            seeds[has, axis] = np.bincount(owner, weights=pts[:, axis], minlength=n)[has] / count[has]
+        step = _jacobi_step(score, owner, count, target)
+        centroid = np.column_stack([np.bincount(owner, weights=pts[:, axis], minlength=n) for axis in (0, 1)])
+        centroid /= np.maximum(count, 1)[:, None]
+        order = np.lexsort((((pts - centroid[owner]) ** 2).sum(axis=1), owner))
+        cell = np.flatnonzero(count > 0)
+        nearest = order[(np.cumsum(count) - count)[cell]]
+        move = ~is_central[cell] | central_disc[nearest]
+        seeds[cell[move]] = pts[nearest[move]]
+        power = _admissible(power + step, seeds)
     score, owner, count = _evaluate(seeds, power, pts_t)
     for _ in range(_MAX_ITERS):
         error = target - count
         if np.all(np.abs(error) <= slack):
             break
-        norm = np.linalg.norm(error)
-        direction = _newton_step(score, owner, error, seeds, spacing)
+        norm, empty = np.linalg.norm(error), np.sum(count == 0)
+        jacobi = _jacobi_step(score, owner, count, target)
+        direction = _newton_step(score, owner, error, seeds, spacing, jacobi)
         for tau in (1.0, 0.5, 0.25):
-            trial = _centred(power + tau * direction)
+            trial = _admissible(power + tau * direction, seeds)
             trial_eval = _evaluate(seeds, trial, pts_t)
-            if np.linalg.norm(target - trial_eval[2]) < norm:
+            if np.linalg.norm(target - trial_eval[2]) < norm and np.sum(trial_eval[2] == 0) <= empty:
                 break
         else:
-            trial = _centred(power + _jacobi_step(score, owner, count, target))
+            trial = _admissible(power + jacobi, seeds)
             trial_eval = _evaluate(seeds, trial, pts_t)
         power, (score, owner, count) = trial, trial_eval
-    # Every cell must hold a sample, so that its piece is non-empty: an empty one takes the sample
-    # of the largest cell nearest to it and just enough power to win that sample.
-    while np.any(count == 0):
-        i = np.flatnonzero(count == 0)[0]
-        donor = np.flatnonzero(owner == count.argmax())
-        p = pts[donor[((pts[donor] - seeds[i]) ** 2).sum(axis=1).argmin()]]
-        others = np.arange(n) != i
-        seeds[i] = p
-        power[i] = -(((p - seeds[others]) ** 2).sum(axis=1) - power[others]).min() + 1e-9
-        score, owner, count = _evaluate(seeds, power, pts_t)
     return seeds, power
 
 
-def _centred(power: np.ndarray) -> np.ndarray:
+def _bounded(power: np.ndarray) -> np.ndarray:
+    """Centred weights within ±_MAX_POWER, which keeps the far dummy sites away from the parent."""
     return np.clip(power - power.mean(), -_MAX_POWER, _MAX_POWER)
+
+
+def _admissible(power: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """Lower weights until power_i - power_j < d_ij² for all seeds i, j, so that each seed lies
+    inside its own cell; bounding them afterwards keeps that property."""
+    room = _OWN_CELL_MARGIN * ((seeds[:, None, :] - seeds[None, :, :]) ** 2).sum(axis=2)
+    for _ in range(len(power)):
+        lowered = np.minimum(power, (power[None, :] + room).min(axis=1))
+        if np.array_equal(lowered, power):
+            break
+        power = lowered
+    return _bounded(power)
 
 
 def _evaluate(seeds, power, pts_t) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -239,8 +260,9 @@ def _jacobi_step(score, owner, count, target) -> np.ndarray:
     return _DAMPING * step
 
 
-def _newton_step(score, owner, error, seeds, spacing) -> np.ndarray:
-    """Weight change that cancels the count errors to first order.
+def _newton_step(score, owner, error, seeds, spacing, jacobi) -> np.ndarray:
+    """Weight change that cancels the count errors to first order (``jacobi`` for cells without
+    sampled borders, e.g. empty ones).
 
     d count_i / d power_j = -len_ij / (2 d_ij) per unit area for neighbouring cells i, j (len_ij
     their shared border, d_ij their seeds' distance); len_ij is estimated from the samples lying
@@ -256,8 +278,12 @@ def _newton_step(score, owner, error, seeds, spacing) -> np.ndarray:
     np.add.at(hessian, (i, j), -1.0 / (4.0 * band * dist[i, j]))
     hessian += hessian.T
     hessian[np.diag_indices(n)] = -hessian.sum(axis=1)
-    # Singular (constants, and any cell without sampled borders): take the least-norm solution.
-    return np.linalg.lstsq(hessian, error, rcond=None)[0]
+    coupled = (np.diag(hessian) > 0) & (np.bincount(owner, minlength=n) > 0)
+    step = jacobi.copy()
+    sub = np.ix_(coupled, coupled)
+    # Singular (adding a constant to every weight changes nothing): take the least-norm solution.
+    step[coupled] = np.linalg.lstsq(hessian[sub], error[coupled], rcond=None)[0]
+    return step
 
 
 def _power_faces(parent, frame: _Frame, seeds, power) -> tuple[np.ndarray, np.ndarray]:
@@ -329,7 +355,7 @@ def _face_adjacency(faces, frame: _Frame) -> tuple[np.ndarray, np.ndarray, np.nd
     keep = f0 != f1
     pair = np.column_stack([np.minimum(f0, f1), np.maximum(f0, f1)])[keep]
     pairs, which = np.unique(pair, axis=0, return_inverse=True)
-    return pairs[:, 0], pairs[:, 1], np.bincount(which.ravel(), weights=length[keep], minlength=len(pairs))
+    return pairs[:, 0], pairs[:, 1], np.bincount(which, weights=length[keep], minlength=len(pairs))
 
 
 def _merge_fragments(faces, owner, n: int, frame: _Frame) -> np.ndarray:

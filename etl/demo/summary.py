@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from etl.demo.config import END, START
+from geo.enums import RegionLevel
 from geo.kpis import kpi_frame
 from geo.pyramid import inversion_index, level_counts_by_county_year
 
@@ -25,7 +26,8 @@ def print_summary(console: Console, session: Session, counts: dict) -> None:
     levels = session.execute(text(
         "SELECT level, count(*), count(geom) FROM region GROUP BY level ORDER BY min(length(code)), level"
     )).all()
-    console.print("区划（有边界/总数）：" + "，".join(f"{lvl} {with_geom}/{n}" for lvl, n, with_geom in levels))
+    console.print("区划（有边界/总数）：" + "，".join(
+        f"{RegionLevel(lvl).label} {with_geom}/{n}" for lvl, n, with_geom in levels))
 
     kpis = kpi_frame(session, START, END, by="county_year").set_index(["county_code", "year"])
     inversion = inversion_index(level_counts_by_county_year(session, START, END))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from geo.enums import RecordSource
@@ -50,18 +49,14 @@ class PartyMember(Base):
 class MemberHouseholdLink(Base):
     """One period during which a member was linked to a household (党员联户).
 
-    The exclusion constraint makes the database refuse two overlapping periods for one household,
-    so a household can never have two active links, whatever the application does.
+    A unique index over the open links (``valid_to IS NULL``) makes the database refuse a second
+    active link for a household, whatever the application does; closed links are the history.
     """
 
     __tablename__ = "member_household_link"
     __table_args__ = (
-        ExcludeConstraint(
-            ("household_id", "="),
-            (sa.text("tstzrange(valid_from, valid_to)"), "&&"),
-            name="one_link_per_household",
-            using="gist",
-        ),
+        sa.Index("one_active_link_per_household", "household_id", unique=True,
+                 postgresql_where=sa.text("valid_to IS NULL")),
         sa.CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="period_ordered"),
         sa.Index("ix_member_household_link_active_member", "member_id", postgresql_where=sa.text("valid_to IS NULL")),
     )

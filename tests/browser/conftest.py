@@ -72,3 +72,19 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+class LiveServer(str):
+    """The server's base URL, with a folder for screenshots the tests take."""
+
+    screenshot_dir: Path
+
+
+@pytest.fixture
+def demo_live_server(fresh_demo_db_url, tmp_path):
+    process, base = start_server(fresh_demo_db_url, tmp_path / "serve.log")
+    server = LiveServer(base)
+    server.screenshot_dir = tmp_path
+    yield server
+    process.terminate()
+    process.wait(timeout=10)

@@ -73,7 +73,7 @@ def test_database_forbids_two_active_links_for_one_household(session):
     link = sa.text("INSERT INTO member_household_link (member_id, household_id, valid_from, assigned_by) "
                    "VALUES (:m, :h, :t, 'test')")
     session.execute(link, {"m": first, "h": household, "t": datetime(2024, 1, 1, tzinfo=timezone.utc)})
-    with pytest.raises(IntegrityError, match="one_link_per_household"):
+    with pytest.raises(IntegrityError, match="one_active_link_per_household"):
         with session.begin_nested():
             session.execute(link, {"m": second, "h": household, "t": datetime(2024, 6, 1, tzinfo=timezone.utc)})
     # Closing the first link makes room for the second: history is kept, never two at once.

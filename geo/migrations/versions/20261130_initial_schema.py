@@ -253,13 +253,13 @@ def upgrade() -> None:
     sa.Column('valid_to', sa.DateTime(timezone=True), nullable=True),
     sa.Column('assigned_by', sa.Text(), nullable=False),
     sa.Column('ended_by', sa.Text(), nullable=True),
-    postgresql.ExcludeConstraint((sa.column('household_id'), '='), (sa.text('tstzrange(valid_from, valid_to)'), '&&'), using='gist', name='one_link_per_household'),
     sa.CheckConstraint('valid_to IS NULL OR valid_to > valid_from', name=op.f('ck_member_household_link_period_ordered')),
     sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_member_household_link_household_id_household'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['member_id'], ['party_member.id'], name=op.f('fk_member_household_link_member_id_party_member'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_member_household_link'))
     )
     op.create_index('ix_member_household_link_active_member', 'member_household_link', ['member_id'], unique=False, postgresql_where=sa.text('valid_to IS NULL'))
+    op.create_index('one_active_link_per_household', 'member_household_link', ['household_id'], unique=True, postgresql_where=sa.text('valid_to IS NULL'))
     op.create_index(op.f('ix_member_household_link_household_id'), 'member_household_link', ['household_id'], unique=False)
     op.create_index(op.f('ix_member_household_link_member_id'), 'member_household_link', ['member_id'], unique=False)
     op.create_table('dispute_household',
@@ -359,6 +359,7 @@ def downgrade() -> None:
     op.drop_table('dispute_household')
     op.drop_index(op.f('ix_member_household_link_member_id'), table_name='member_household_link')
     op.drop_index(op.f('ix_member_household_link_household_id'), table_name='member_household_link')
+    op.drop_index('one_active_link_per_household', table_name='member_household_link', postgresql_where=sa.text('valid_to IS NULL'))
     op.drop_index('ix_member_household_link_active_member', table_name='member_household_link', postgresql_where=sa.text('valid_to IS NULL'))
     op.drop_table('member_household_link')
     op.drop_index(op.f('ix_dispute_township_code'), table_name='dispute')

@@ -1,0 +1,1 @@
+"""Reusable layout pieces: ``make_*`` functions that return Dash components."""
