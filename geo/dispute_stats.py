@@ -66,9 +66,8 @@ def dispute_measures(session: Session, level: str, within: str, chosen: DisputeF
         sa.select(household_unit.label("code"), sa.func.sum(HOUSEHOLDS.c.households).label("households"))
         .where(HOUSEHOLDS.c.grid_code.like(prefix)).group_by(household_unit)
     )
-    frame = pd.DataFrame(session.execute(households).all(), columns=["code", "households"]).merge(
-        pd.DataFrame(session.execute(counts).all(), columns=["code", "disputes", "unresolved", "petitioned"]),
-        on="code", how="outer",
+    frame = _frame(session.execute(households), ["code", "households"]).merge(
+        _frame(session.execute(counts), ["code", "disputes", "unresolved", "petitioned"]), on="code", how="outer",
     )
     frame[["disputes", "unresolved", "petitioned", "households"]] = (
         frame[["disputes", "unresolved", "petitioned", "households"]].fillna(0).astype(np.int64)
@@ -76,6 +75,11 @@ def dispute_measures(session: Session, level: str, within: str, chosen: DisputeF
     frame["per_1000"] = (1000 * frame["disputes"] / frame["households"]).where(frame["households"] > 0)
     frame["leakage"] = (frame["petitioned"] / frame["disputes"]).where(frame["disputes"] > 0)
     return frame.sort_values("code", ignore_index=True)
+
+
+def _frame(result, columns: list[str]) -> pd.DataFrame:
+    """Rows as plain tuples: pandas inspects SQLAlchemy Row objects one by one, which is slow."""
+    return pd.DataFrame.from_records([tuple(row) for row in result], columns=columns)
 
 
 def measure_values(measures: pd.DataFrame, measure: str, neighbours: Neighbours | None = None) -> pd.DataFrame:
@@ -127,3 +131,11 @@ def unit_disputes(session: Session, code: str, chosen: DisputeFilter, limit: int
                                         "households_involved", "party"])
     frame["party"] = frame["party"].map(mask_name)
     return frame
+
+
+def unit_trail(session: Session, code: str) -> list[list[str]]:
+    """[[county code, name], ([township code, name])] down to ``code``; empty when it is unknown."""
+    rows = session.execute(sa.text(
+        "SELECT code, name FROM region WHERE code IN (:county, :code) AND level IN ('county', 'township') ORDER BY code"
+    ), {"county": code[:6], "code": code}).all()
+    return [[c, n] for c, n in rows] if any(c == code for c, _ in rows) else []

@@ -82,44 +82,38 @@ HOTSPOT_SCALE = [pair for k, colour in enumerate(HOTSPOT_COLOURS) for pair in ([
 VALUE_SCALE = "YlOrRd"
 
 
-def _format(measure: str, value: float) -> str:
-    if value != value:  # NaN
-        return "无数据"
-    if measure == "hotspot":
-        return CLASS_LABELS[int(value)]
-    if measure == "leakage":
-        return f"{value:.1%}"
-    if measure == "per_1000":
-        return f"{value:.1f}"
-    return f"{int(value):,}"
+VALUE_FORMATS = {"disputes": "%{z:,.0f}", "unresolved": "%{z:,.0f}", "petitioned": "%{z:,.0f}",
+                 "per_1000": "%{z:.1f}", "leakage": "%{z:.1%}"}
 
 
 def measure_trace_values(units: pd.DataFrame, values: pd.DataFrame, measure: str) -> dict:
-    """The parts of the map trace that change with the filters: colours, hover text, scale.
+    """The parts of the map trace that change with the filters: colours, ranks, scale, hover.
 
-    ``units`` (code, name) fixes the order of the locations; ``values`` has code, value, rank.
+    ``units`` (code, name) fixes the order of the locations; ``values`` has code, value, rank (and
+    label for ``hotspot``). Names travel once, as ``text`` in the full figure; a filter change sends
+    only z (two decimals) and ranks, so the update stays small at 6,000+ grid cells.
     """
-    merged = units[["code", "name"]].merge(values, on="code", how="left")
+    merged = units[["code"]].merge(values, on="code", how="left")
     z = merged["value"].to_numpy(float)
     n = int(np.isfinite(z).sum())
-    customdata = [
-        [name, _format(measure, v), f"{int(r)}/{n}" if r == r and r is not None else "—"]
-        for name, v, r in zip(merged["name"], z, merged["rank"].astype(float))
-    ]
+    ranks = merged["rank"].astype(float).fillna(0).astype(int).tolist()
     if measure == "hotspot":
         scale, zmin, zmax = HOTSPOT_SCALE, -3.5, 3.5
         colorbar = {"title": {"text": "Gi* 冷热点"}, "tickvals": list(range(-3, 4)),
                     "ticktext": [CLASS_LABELS[k] for k in range(-3, 4)]}
+        customdata = merged["label"].fillna("无数据").tolist()
+        value_text = "%{customdata}"
     else:
         finite = z[np.isfinite(z)]
         scale, zmin = VALUE_SCALE, 0.0
         zmax = float(np.quantile(finite, 0.98)) if len(finite) and finite.max() > 0 else 1.0
         colorbar = {"title": {"text": MEASURES[measure]}}
+        customdata = ranks
+        value_text = VALUE_FORMATS[measure] + "<br>排名 %{customdata}/" + str(n)
     return {
-        "z": np.nan_to_num(z, nan=zmin).tolist(), "customdata": customdata, "colorscale": scale,
+        "z": np.round(np.nan_to_num(z, nan=zmin), 4).tolist(), "customdata": customdata, "colorscale": scale,
         "zmin": zmin, "zmax": zmax, "colorbar": colorbar,
-        "hovertemplate": "%{customdata[0]}<br>代码 %{location}<br>" + MEASURES[measure]
-        + "：%{customdata[1]}<br>排名 %{customdata[2]}<extra></extra>",
+        "hovertemplate": "%{text}<br>代码 %{location}<br>" + MEASURES[measure] + "：" + value_text + "<extra></extra>",
     }
 
 

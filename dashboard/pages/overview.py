@@ -13,7 +13,7 @@ from dashboard.figures.maps import measure_map, measure_patch, source_note
 from dashboard.figures.ranking import county_ranking
 from dashboard.geometry import level_geometry
 from dashboard.period import MONTHS, month_marks, period_of, period_text
-from geo.dispute_stats import MEASURES, DisputeFilter, dispute_measures, measure_values, unit_disputes
+from geo.dispute_stats import MEASURES, DisputeFilter, dispute_measures, measure_values, unit_disputes, unit_trail
 from geo.enums import DisputeDomain, DisputeStatus, RiskLevel
 from geo.errors import FengqiaoError
 from geo.hotspots import METHOD
@@ -32,10 +32,20 @@ def _options(enum_cls) -> list[dict]:
     return [{"label": member.label, "value": member.value} for member in enum_cls]
 
 
-def layout(**_kwargs):
+def initial_scope(level: str | None = None, area: str | None = None) -> dict:
+    """The scope a link asks for (``/?area=411502`` or ``/?level=grid``); unknown values fall back to the city."""
+    if area and area.isdigit() and len(area) in (6, 12):
+        with read_session() as session:
+            trail = unit_trail(session, area)
+        if trail:
+            return {"area": area, "level": _level_below(area), "trail": [["", "信阳市"], *trail]}
+    return {**CITY, "level": level if level in LEVEL_NAMES else "county"}
+
+
+def layout(level: str | None = None, area: str | None = None, **_kwargs):
     return html.Div(
         [
-            dcc.Store(id="ov-scope", data=CITY),
+            dcc.Store(id="ov-scope", data=initial_scope(level, area)),
             dcc.Store(id="ov-selected"),
             dcc.Interval(id="ov-play-timer", interval=1500, disabled=True),
             dcc.Interval(id="ov-refresh-timer", interval=REFRESH_MS, disabled=True),
@@ -75,12 +85,13 @@ def layout(**_kwargs):
                         html.Div([
                             html.Nav(id="ov-breadcrumb", className="breadcrumb"),
                             dcc.RadioItems(id="ov-level", options=[{"label": v, "value": k} for k, v in LEVEL_NAMES.items()],
-                                           value="county", inline=True, className="radio"),
+                                           value=level if level in LEVEL_NAMES else "county", inline=True,
+                                           className="radio"),
                             dcc.Dropdown(id="ov-measure", options=[{"label": v, "value": k} for k, v in MEASURES.items()],
                                          value="disputes", clearable=False, className="measure"),
                             html.Button("下载地图 PNG", id="ov-png", n_clicks=0, className="button small"),
                         ], className="map-head"),
-                        dcc.Graph(id="ov-map", className="map", responsive=True,
+                        dcc.Graph(id="ov-map", className="map", responsive=True, style={"height": "62vh"},
                                   config={"displaylogo": False, "scrollZoom": True}),
                         html.P(id="ov-map-note", className="map-note"),
                         html.Details([html.Summary("冷热点方法说明"), html.P(METHOD)], className="method"),
@@ -102,7 +113,8 @@ def layout(**_kwargs):
                               dcc.Dropdown(id="ov-rank-kpi", options=[{"label": k.label, "value": k.key} for k in KPIS],
                                            value=KPIS[0].key, clearable=False, className="measure")],
                              className="panel-head"),
-                    dcc.Graph(id="ov-ranking", className="ranking", responsive=True, config={"displaylogo": False}),
+                    dcc.Graph(id="ov-ranking", className="ranking", responsive=True, style={"height": "420px"},
+                              config={"displaylogo": False}),
                 ],
                 className="ranking-panel",
             ),
@@ -201,7 +213,14 @@ def navigate(click, level, _crumbs, _units, scope):
             return no_update, no_update
         code, name = trigger["code"], trigger["name"]
     elif click and click.get("points"):
-        code, name = click["points"][0]["location"], click["points"][0]["customdata"][0]
+        code = click["points"][0]["location"]
+        if scope["level"] not in NEXT_LEVEL:
+            return no_update, code
+        with read_session() as session:
+            trail = unit_trail(session, code)
+        if not trail:
+            return no_update, no_update
+        name = trail[-1][1]
     else:
         return no_update, no_update
     if scope["level"] in NEXT_LEVEL:

@@ -42,7 +42,7 @@ DIRECT_PETITIONS_PER_HOUSEHOLD_YEAR = 1 / 480
 HOTSPOTS_PER_COUNTY = 3
 HOTSPOT_DOMAINS = [DisputeDomain.URBAN_RURAL_CONSTRUCTION, DisputeDomain.LABOUR_SOCIAL_SECURITY,
                    DisputeDomain.NATURAL_RESOURCES, DisputeDomain.RURAL_AGRICULTURE]
-HOTSPOT_PEAK, HOTSPOT_RADIUS_KM = 7.0, 1.5
+HOTSPOT_PEAK, HOTSPOT_RADIUS_KM = 30.0, 1.5
 SUMMARIES = {
     DisputeDomain.URBAN_RURAL_CONSTRUCTION: ["征地拆迁补偿争议", "房屋建设质量纠纷", "物业服务纠纷", "棚户区改造安置纠纷"],
     DisputeDomain.LABOUR_SOCIAL_SECURITY: ["拖欠农民工工资", "工伤认定争议", "社保缴纳纠纷", "劳动合同解除争议"],

@@ -24,17 +24,17 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull
 
-_SAMPLES_PER_PIECE = 48
+_SAMPLES_PER_PIECE = 48  # on average; more when a piece is small, within _MAX_SAMPLES
 _MIN_SAMPLES_PER_PIECE = 8
 _MIN_SAMPLES = 256
 _MAX_SAMPLES = 6000
 _LLOYD_ITERS = 8  # iterations that move seeds to their cells' centroids
 _MAX_ITERS = 30  # weight iterations after those
-_DAMPING = 0.5
+_DAMPING = 0.5  # of Jacobi weight steps, as neighbouring cells move too
 _AREA_TOL = 0.05  # stop once every cell's sample count is within 5% (or _AREA_SLACK) of target
 _AREA_SLACK = 2.0
-_OWN_CELL_MARGIN = 0.9
-_MAX_POWER = 4.0
+_OWN_CELL_MARGIN = 0.9  # admissible weights keep each seed this far inside its own cell
+_MAX_POWER = 4.0  # |weight| bound (local frame units²)
 _FAR = 8.0  # dummy sites at (±_FAR, ±_FAR) bound every real cell; the parent spans at most 1
 _NUDGE_ULPS = 64  # boundary points further outside than this many ulps are left alone
 
@@ -71,9 +71,11 @@ def partition(
     identical vertices, and their union is the parent. Children flagged in ``central`` are seeded
     next to ``centre`` (default: a point inside the parent) and the others around them.
 
-    Accuracy: each piece's area share is typically within 5% of its weight share, and within a
-    factor of 1.5 for essentially all pieces; the exceptions are pieces that absorbed or lost a
-    detached fragment (see below) or that sit in a parent part too small for them.
+    Accuracy of area share / weight share, measured over 11,000 pieces (squares, U shapes, holed
+    and two-part polygons, county-like 40-gons; 2 to 200 pieces, weights 0.15 to 2): median error
+    3.5%, 90th percentile 12%, 99.5% of pieces within a factor of 1.5, worst a factor of 2.1.
+    The misses are pieces that absorbed or lost a detached fragment (concave or multi-part
+    parents); tiny pieces under extreme weight ratios (100:1) and very spiky parents do worse.
 
     Where clipping to a concave or multi-part parent leaves a piece with detached fragments, each
     fragment goes to the neighbour it shares the longest border with. A piece stays multi-part only
@@ -99,13 +101,13 @@ def partition(
     centre_xy = frame.local(shapely.get_coordinates(centre if centre is not None else parent.point_on_surface()))[0]
     seeds, radius = _initial_seeds(pts, target, is_central, centre_xy, rng)
     central_disc = ((pts - centre_xy) ** 2).sum(axis=1) <= radius**2
-    seeds, power = _fit(pts, spacing, seeds, target, is_central, central_disc)
+    seeds, power = _lloyd(pts, seeds, target, is_central, central_disc)
+    power = _balance(pts, spacing, seeds, power, target)
     faces, owner = _power_faces(parent, frame, seeds, power)
     if np.any(np.bincount(owner, minlength=n) == 0):
         # Seeds are sample points, inside the parent: with admissible weights each owns a face.
         faces, owner = _power_faces(parent, frame, seeds, _admissible(power, seeds))
-    owner = _merge_fragments(faces, owner, n, frame)
-    return _assemble(faces, owner, n)
+    return _assemble(faces, _merge_fragments(faces, owner, n, frame), n)
 
 
 def _as_multi(geom: shapely.Geometry) -> shapely.MultiPolygon:
@@ -114,8 +116,8 @@ def _as_multi(geom: shapely.Geometry) -> shapely.MultiPolygon:
 
 def _sample(parent, frame: _Frame, share: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, float]:
     """Jittered-grid points inside parent in the local frame, and their grid spacing."""
-    want = min(max(_MIN_SAMPLES, _SAMPLES_PER_PIECE * share.size, _MIN_SAMPLES_PER_PIECE / share.min()), _MAX_SAMPLES)
-    want = max(want, _MIN_SAMPLES_PER_PIECE * share.size)
+    want = max(_MIN_SAMPLES, _SAMPLES_PER_PIECE * share.size, _MIN_SAMPLES_PER_PIECE / share.min())
+    want = int(max(min(want, _MAX_SAMPLES), _MIN_SAMPLES_PER_PIECE * share.size))
     xmin, ymin, xmax, ymax = parent.bounds
     lo = frame.local(np.array([[xmin, ymin]]))[0]
     hi = frame.local(np.array([[xmax, ymax]]))[0]
@@ -154,8 +156,14 @@ def _initial_seeds(pts, target, is_central, centre_xy, rng) -> tuple[np.ndarray,
 
 
 def _scores(seeds: np.ndarray, power: np.ndarray, pts_t: np.ndarray) -> np.ndarray:
-    """Power distance from every seed (rows) to every point (columns, given transposed) less |p|²."""
-    return (-2.0 * seeds) @ pts_t + ((seeds**2).sum(axis=1) - power)[:, None]
+    """Power distance from every seed (rows) to every point (columns, given transposed) less |p|².
+
+    Outer products rather than a matrix product: BLAS threads only slow these thin products down.
+    """
+    score = np.multiply.outer(-2.0 * seeds[:, 0], pts_t[0])
+    score += np.multiply.outer(-2.0 * seeds[:, 1], pts_t[1])
+    score += ((seeds**2).sum(axis=1) - power)[:, None]
+    return score
 
 
 def _assign(pts: np.ndarray, seeds: np.ndarray, power: np.ndarray) -> np.ndarray:
@@ -163,18 +171,14 @@ def _assign(pts: np.ndarray, seeds: np.ndarray, power: np.ndarray) -> np.ndarray
     return _scores(seeds, power, np.ascontiguousarray(pts.T)).argmin(axis=0)
 
 
-def _fit(pts, spacing, seeds, target, is_central, central_disc) -> tuple[np.ndarray, np.ndarray]:
-    """Fit seeds and power weights so that each power cell holds about its target sample count.
+def _lloyd(pts, seeds, target, is_central, central_disc) -> tuple[np.ndarray, np.ndarray]:
+    """Lloyd iterations: move every seed to its own sample nearest the centroid of its samples
+    (compact cells; central seeds only within ``central_disc``) while taking Jacobi weight steps.
 
-    A few Lloyd iterations first move every seed to its own sample nearest the centroid of its
-    samples (compact cells; central seeds only within ``central_disc``) while taking Jacobi weight
-    steps, with weights kept admissible (see ``_admissible``) as moving seeds can otherwise hide
-    cells; then damped Newton steps on the weights (Jacobi steps where Newton makes no progress)
-    until every count is within tolerance.
+    Weights are kept admissible (see ``_admissible``): moving seeds could otherwise hide cells.
     """
     n = target.size
     pts_t = np.ascontiguousarray(pts.T)
-    slack = np.maximum(_AREA_TOL * target, _AREA_SLACK)
     seeds = seeds.copy()
     power = np.zeros(n)
     for _ in range(min(_LLOYD_ITERS, n + 2)):
@@ -188,6 +192,14 @@ def _fit(pts, spacing, seeds, target, is_central, central_disc) -> tuple[np.ndar
         move = ~is_central[cell] | central_disc[nearest]
         seeds[cell[move]] = pts[nearest[move]]
         power = _admissible(power + step, seeds)
+    return seeds, power
+
+
+def _balance(pts, spacing, seeds, power, target) -> np.ndarray:
+    """Damped Newton steps on the weights (Jacobi steps where Newton makes no progress) until every
+    cell holds its target sample count within tolerance."""
+    pts_t = np.ascontiguousarray(pts.T)
+    slack = np.maximum(_AREA_TOL * target, _AREA_SLACK)
     score, owner, count = _evaluate(seeds, power, pts_t)
     for _ in range(_MAX_ITERS):
         error = target - count
@@ -197,15 +209,15 @@ def _fit(pts, spacing, seeds, target, is_central, central_disc) -> tuple[np.ndar
         jacobi = _jacobi_step(score, owner, count, target)
         direction = _newton_step(score, owner, error, seeds, spacing, jacobi)
         for tau in (1.0, 0.5, 0.25):
-            trial = _admissible(power + tau * direction, seeds)
+            trial = _bounded(power + tau * direction)
             trial_eval = _evaluate(seeds, trial, pts_t)
             if np.linalg.norm(target - trial_eval[2]) < norm and np.sum(trial_eval[2] == 0) <= empty:
                 break
         else:
-            trial = _admissible(power + jacobi, seeds)
+            trial = _bounded(power + jacobi)
             trial_eval = _evaluate(seeds, trial, pts_t)
         power, (score, owner, count) = trial, trial_eval
-    return seeds, power
+    return power
 
 
 def _bounded(power: np.ndarray) -> np.ndarray:
@@ -261,8 +273,8 @@ def _jacobi_step(score, owner, count, target) -> np.ndarray:
 
 
 def _newton_step(score, owner, error, seeds, spacing, jacobi) -> np.ndarray:
-    """Weight change that cancels the count errors to first order (``jacobi`` for cells without
-    sampled borders, e.g. empty ones).
+    """Weight change that cancels the count errors to first order (``jacobi`` for empty cells and
+    cells without sampled borders).
 
     d count_i / d power_j = -len_ij / (2 d_ij) per unit area for neighbouring cells i, j (len_ij
     their shared border, d_ij their seeds' distance); len_ij is estimated from the samples lying
@@ -274,16 +286,44 @@ def _newton_step(score, owner, error, seeds, spacing, jacobi) -> np.ndarray:
     gap = score - score[owner, np.arange(score.shape[1])]
     j, p = np.nonzero((gap > 0) & (gap < 2.0 * band * dist[:, owner]))
     i = owner[p]
-    hessian = np.zeros((n, n))
-    np.add.at(hessian, (i, j), -1.0 / (4.0 * band * dist[i, j]))
-    hessian += hessian.T
-    hessian[np.diag_indices(n)] = -hessian.sum(axis=1)
-    coupled = (np.diag(hessian) > 0) & (np.bincount(owner, minlength=n) > 0)
+    border = np.zeros((n, n))
+    np.add.at(border, (i, j), 1.0 / (4.0 * band * dist[i, j]))
+    border += border.T
+    coupled = np.flatnonzero((border.sum(axis=1) > 0) & (np.bincount(owner, minlength=n) > 0))
     step = jacobi.copy()
-    sub = np.ix_(coupled, coupled)
-    # Singular (adding a constant to every weight changes nothing): take the least-norm solution.
-    step[coupled] = np.linalg.lstsq(hessian[sub], error[coupled], rcond=None)[0]
+    if coupled.size < 2:
+        return step
+    border = border[np.ix_(coupled, coupled)]
+    # The Laplacian is singular, as a constant per connected group of cells changes nothing:
+    # drop each group's mean error, which puts the system in its range.
+    _, group = connected_components(border, directed=False)
+    rhs = error[coupled] - (np.bincount(group, weights=error[coupled]) / np.bincount(group))[group]
+    step[coupled] = _solve_laplacian(border, rhs)
     return step
+
+
+def _solve_laplacian(border: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Solve (D - border) x = rhs, D the degrees, rhs in its range: conjugate gradients with a
+    diagonal preconditioner, in plain element-wise numpy (dense LAPACK solves turn slow and erratic
+    under BLAS threading)."""
+    degree = border.sum(axis=1)
+    x = np.zeros_like(rhs)
+    r = rhs.copy()
+    z = r / degree
+    p = z.copy()
+    rz = (r * z).sum()
+    stop = 1e-20 * (rhs * rhs).sum()
+    for _ in range(4 * len(rhs)):
+        ap = degree * p - (border * p).sum(axis=1)
+        alpha = rz / (p * ap).sum()
+        x += alpha * p
+        r -= alpha * ap
+        if (r * r).sum() <= stop:
+            break
+        z = r / degree
+        rz, previous = (r * z).sum(), rz
+        p = z + (rz / previous) * p
+    return x
 
 
 def _power_faces(parent, frame: _Frame, seeds, power) -> tuple[np.ndarray, np.ndarray]:

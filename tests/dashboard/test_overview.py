@@ -36,8 +36,8 @@ def run(callback, trigger: str | None, *args):
 
 
 @pytest.fixture
-def demo_dashboard(demo_template_url, dashboard_on, overview):
-    dashboard_on(demo_template_url)
+def demo_dashboard(demo_engine, dashboard_on, overview):
+    dashboard_on(demo_engine.url)
     return overview
 
 
@@ -68,7 +68,7 @@ def test_values_follow_the_filters(demo_dashboard):
 
 def test_drilling_from_city_to_county_to_township_to_cell(demo_dashboard):
     overview = demo_dashboard
-    click = {"points": [{"location": "411502", "customdata": ["浉河区", "1", "1/2"]}]}
+    click = {"points": [{"location": "411502", "z": 848}]}
     scope, selected = run(overview.navigate, "ov-map.clickData", click, "county", [], [], overview.CITY)
     assert scope == {"area": "411502", "level": "township", "trail": [["", "信阳市"], ["411502", "浉河区"]]}
     figure, top, *_ = run(overview.update_map, None, scope, YEAR_2024, *NO_FILTERS, "per_1000")
@@ -114,3 +114,17 @@ def test_table_export_is_titled_and_safe(demo_dashboard):
     assert rows[5][:3] == ("代码", "名称", "住户数")
     assert len(rows) - 6 == 19  # 浉河区 has 19 townships, one row each
     assert download["filename"].endswith(".xlsx")
+
+
+@pytest.mark.parametrize("level, area, expected_area, expected_level, crumbs", [
+    (None, None, "", "county", 1),
+    ("grid", None, "", "grid", 1),
+    ("planet", None, "", "county", 1),
+    (None, "411502", "411502", "township", 2),
+    (None, "411502001000", "411502001000", "grid", 3),
+    (None, "999999", "", "county", 1),
+    (None, "4115'; --", "", "county", 1),
+])
+def test_links_open_a_scope(demo_dashboard, level, area, expected_area, expected_level, crumbs):
+    scope = demo_dashboard.initial_scope(level, area)
+    assert (scope["area"], scope["level"], len(scope["trail"])) == (expected_area, expected_level, crumbs)

@@ -111,11 +111,18 @@ def test_same_seed_same_bytes_other_seed_other_pieces(name, n):
     assert (other == [piece.wkb for piece in again]) == (n == 1)
 
 
-@pytest.mark.parametrize(("name", "n"), [case for case in CASES if case[1] > 1])
+@pytest.mark.parametrize(("name", "n"), [case for case in CASES if case[1] > 1 and case != ("two_parts", 2)])
 def test_areas_roughly_proportional_to_weights(name, n):
     off = np.abs(_log_ratios(name, n))
     assert np.mean(off <= math.log(1.5)) >= 0.9
     assert np.median(off) <= math.log(1.15)
+
+
+def test_two_children_of_two_parts_take_a_part_each():
+    """Connected pieces win over proportions: two children of a two-part parent get one part each."""
+    pieces = _split("two_parts", 2)
+    assert sorted(piece.area for piece in pieces) == pytest.approx(sorted(part.area for part in PARENTS["two_parts"].geoms))
+    assert all(len(piece.geoms) == 1 for piece in pieces)
 
 
 @pytest.mark.parametrize("name", PARENTS)
