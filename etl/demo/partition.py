@@ -73,9 +73,11 @@ def partition(
 
     Accuracy of area share / weight share, measured over 11,000 pieces (squares, U shapes, holed
     and two-part polygons, county-like 40-gons; 2 to 200 pieces, weights 0.15 to 2): median error
-    3.5%, 90th percentile 12%, 99.5% of pieces within a factor of 1.5, worst a factor of 2.1.
-    The misses are pieces that absorbed or lost a detached fragment (concave or multi-part
-    parents); tiny pieces under extreme weight ratios (100:1) and very spiky parents do worse.
+    3.5%, 90th percentile 12%, 99.6% of pieces (98.8% or more at any piece count) within a factor
+    of 1.5, worst a factor of 2.3. The misses are mostly pieces that absorbed or lost a detached
+    fragment (concave or multi-part parents: two pieces of a two-part parent take a part each,
+    whatever their weights) and tiny pieces among many; extreme weight ratios (100:1) and very
+    spiky parents do worse.
 
     Where clipping to a concave or multi-part parent leaves a piece with detached fragments, each
     fragment goes to the neighbour it shares the longest border with. A piece stays multi-part only
@@ -296,7 +298,13 @@ def _newton_step(score, owner, error, seeds, spacing, jacobi) -> np.ndarray:
     border = border[np.ix_(coupled, coupled)]
     # The Laplacian is singular, as a constant per connected group of cells changes nothing:
     # drop each group's mean error, which puts the system in its range.
-    _, group = connected_components(border, directed=False)
+    group = np.arange(coupled.size)
+    while True:
+        lowest = np.minimum(group, np.where(border > 0, group, coupled.size).min(axis=1))
+        if np.array_equal(lowest, group):
+            break
+        group = lowest
+    group = np.unique(group, return_inverse=True)[1]
     rhs = error[coupled] - (np.bincount(group, weights=error[coupled]) / np.bincount(group))[group]
     step[coupled] = _solve_laplacian(border, rhs)
     return step
@@ -314,12 +322,12 @@ def _solve_laplacian(border: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     rz = (r * z).sum()
     stop = 1e-20 * (rhs * rhs).sum()
     for _ in range(4 * len(rhs)):
+        if (r * r).sum() <= stop:
+            break
         ap = degree * p - (border * p).sum(axis=1)
         alpha = rz / (p * ap).sum()
         x += alpha * p
         r -= alpha * ap
-        if (r * r).sum() <= stop:
-            break
         z = r / degree
         rz, previous = (r * z).sum(), rz
         p = z + (rz / previous) * p

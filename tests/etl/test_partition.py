@@ -24,12 +24,16 @@ def _county() -> shapely.Polygon:
 PARENTS = {
     "square": shapely.box(114.0, 32.0, 114.4, 32.4),
     "u_shape": shapely.Polygon(
-        [(114.0, 32.0), (114.5, 32.0), (114.5, 32.4), (114.38, 32.4), (114.38, 32.12), (114.12, 32.12), (114.12, 32.4), (114.0, 32.4)]
+        [(114.0, 32.0), (114.5, 32.0), (114.5, 32.4), (114.38, 32.4)]
+        + [(114.38, 32.12), (114.12, 32.12), (114.12, 32.4), (114.0, 32.4)]
     ),
     "with_hole": shapely.Polygon(
-        shapely.box(114.0, 32.0, 114.4, 32.4).exterior.coords, [shapely.box(114.12, 32.14, 114.26, 32.3).exterior.coords]
+        shapely.box(114.0, 32.0, 114.4, 32.4).exterior.coords,
+        [shapely.box(114.12, 32.14, 114.26, 32.3).exterior.coords],
     ),
-    "two_parts": shapely.MultiPolygon([shapely.box(114.0, 32.0, 114.25, 32.3), shapely.box(114.32, 32.05, 114.5, 32.2)]),
+    "two_parts": shapely.MultiPolygon(
+        [shapely.box(114.0, 32.0, 114.25, 32.3), shapely.box(114.32, 32.05, 114.5, 32.2)]
+    ),
     "county": _county(),
 }
 COUNTS = [1, 2, 7, 40, 120]
@@ -121,7 +125,8 @@ def test_areas_roughly_proportional_to_weights(name, n):
 def test_two_children_of_two_parts_take_a_part_each():
     """Connected pieces win over proportions: two children of a two-part parent get one part each."""
     pieces = _split("two_parts", 2)
-    assert sorted(piece.area for piece in pieces) == pytest.approx(sorted(part.area for part in PARENTS["two_parts"].geoms))
+    parts = PARENTS["two_parts"].geoms
+    assert sorted(piece.area for piece in pieces) == pytest.approx(sorted(part.area for part in parts))
     assert all(len(piece.geoms) == 1 for piece in pieces)
 
 
