@@ -25,3 +25,10 @@ def read_session() -> Iterator[Session]:
     finally:
         session.rollback()
         session.close()
+
+
+@contextmanager
+def write_session() -> Iterator[Session]:
+    """A session whose work is committed at the end, or rolled back if anything fails."""
+    with _sessions().begin() as session:
+        yield session

@@ -55,3 +55,8 @@ def unit_geometries(session: Session, level: str, within: str = "") -> gpd.GeoDa
         geometry=list(geometry),
         crs=SRID,
     )
+
+
+def county_names(session: Session) -> dict[str, str]:
+    """Code → name of every county-level unit."""
+    return dict(session.execute(text("SELECT code, name FROM region WHERE level = 'county'")).all())
