@@ -19,6 +19,8 @@ definition for the whole project). Overdue petitions use the statutory periods o
 
 from __future__ import annotations
 
+import functools
+
 import math
 from datetime import date
 
@@ -173,6 +175,23 @@ def overdue_petitions(session: Session, year: int) -> pd.DataFrame:
     return frame.sort_values("county_code").reset_index(drop=True)
 
 
+def _memoised(function):
+    """Reuse a result within one session: a page asks for the same year's values several times per request.
+
+    The memo lives in ``session.info`` and so ends with the session; nothing is cached across requests.
+    """
+
+    @functools.wraps(function)
+    def wrapper(session: Session, year: int) -> pd.DataFrame:
+        memo = session.info.setdefault(f"criteria.{function.__name__}", {})
+        if int(year) not in memo:
+            memo[int(year)] = function(session, int(year))
+        return memo[int(year)].copy()
+
+    return wrapper
+
+
+@_memoised
 def computed_values(session: Session, year: int) -> pd.DataFrame:
     """Every computed measure over the calendar year, per county-level unit.
 
@@ -226,6 +245,7 @@ def judge(value: float | None, target: float, direction: str) -> tuple[bool | No
     return False, min(max(progress, 0.0), 1.0)
 
 
+@_memoised
 def measured_values(session: Session, year: int) -> pd.DataFrame:
     """Every county-level unit × every criterion of ``year``'s catalogue, with its value and judgement.
 
