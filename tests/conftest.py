@@ -77,15 +77,25 @@ def server_url(tmp_path_factory) -> URL:
     return server.set(database=template)
 
 
+def _copy_of(template: URL, prefix: str):
+    """Yield the URL of a new copy of ``template``; drop the copy when resumed."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    yield _create_from_template(template, template.database, name)
+    _drop(template, name)
+
+
+def _engine_on_copy(template: URL, prefix: str):
+    copy = _copy_of(template, prefix)
+    engine = db.make_engine(next(copy))
+    yield engine
+    engine.dispose()
+    next(copy, None)
+
+
 @pytest.fixture(scope="session")
 def engine(server_url):
     """An engine on this worker's own copy of the template, dropped at the end of the run."""
-    name = f"fq_test_{uuid.uuid4().hex[:10]}"
-    url = _create_from_template(server_url, server_url.database, name)
-    engine = db.make_engine(url)
-    yield engine
-    engine.dispose()
-    _drop(server_url, name)
+    yield from _engine_on_copy(server_url, "fq_test")
 
 
 def _rolled_back(engine):
@@ -108,10 +118,7 @@ def session(engine) -> Session:
 @pytest.fixture
 def fresh_db_url(server_url) -> URL:
     """A database of the test's own (migrated, reference geography loaded), dropped afterwards."""
-    name = f"fq_fresh_{uuid.uuid4().hex[:10]}"
-    url = _create_from_template(server_url, server_url.database, name)
-    yield url
-    _drop(server_url, name)
+    yield from _copy_of(server_url, "fq_fresh")
 
 
 def _demo_template_name(base: str) -> str:
@@ -151,12 +158,7 @@ def demo_template_url(server_url, tmp_path_factory) -> URL:
 @pytest.fixture(scope="session")
 def demo_engine(demo_template_url):
     """This worker's read-mostly copy of the small demo data set."""
-    name = f"fq_demo_test_{uuid.uuid4().hex[:10]}"
-    url = _create_from_template(demo_template_url, demo_template_url.database, name)
-    engine = db.make_engine(url)
-    yield engine
-    engine.dispose()
-    _drop(demo_template_url, name)
+    yield from _engine_on_copy(demo_template_url, "fq_demo_test")
 
 
 @pytest.fixture
@@ -168,10 +170,7 @@ def demo_session(demo_engine) -> Session:
 @pytest.fixture
 def fresh_demo_db_url(demo_template_url) -> URL:
     """A database of the test's own holding the small demo data set, dropped afterwards."""
-    name = f"fq_fresh_demo_{uuid.uuid4().hex[:10]}"
-    url = _create_from_template(demo_template_url, demo_template_url.database, name)
-    yield url
-    _drop(demo_template_url, name)
+    yield from _copy_of(demo_template_url, "fq_fresh_demo")
 
 
 @pytest.fixture
