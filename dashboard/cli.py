@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from functools import wraps
+from pathlib import Path
 
 import click
 import waitress
@@ -184,6 +185,68 @@ def run_server(host: str, port: int, debug: bool) -> None:
         app.run(host=host, port=port, debug=True)
     else:
         waitress.serve(app.server, host=host, port=port, threads=8)
+
+
+@main.group("import", help="导入数据：矛盾纠纷台账、信访事项台账、12345 工单（.xlsx/.csv），以及乡镇、村、网格边界。")
+def import_group() -> None:
+    pass
+
+
+def _ledger_command(kind_value: str, label: str) -> None:
+    @import_group.command(kind_value, help=f"导入{label}（.xlsx 或 .csv）；同一文件重复导入只会更新，不会重复。")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--crs", default="EPSG:4326", show_default=True,
+                  help="经纬度列的坐标系：EPSG 代码（如 EPSG:4490）或 gcj02（网络地图坐标）。")
+    @click.option("--dry-run", is_flag=True, help="只检查并报告，不写入数据库。")
+    @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="错误报告的保存位置（默认：文件旁的“<文件名>_错误报告.xlsx”）。")
+    @friendly
+    def command(file: Path, crs: str, dry_run: bool, report: Path | None) -> None:
+        from dashboard.import_commands import ensure_schema, import_ledger
+        from geo.models import ImportKind
+
+        engine = open_engine()
+        ensure_schema(engine, migrate_and_load_reference)
+        import_ledger(console, engine, ImportKind(kind_value), file, crs, dry_run, report)
+
+
+for _kind, _label in (("disputes", "矛盾纠纷台账"), ("petitions", "信访事项台账"), ("hotline", "12345热线工单")):
+    _ledger_command(_kind, _label)
+
+
+@import_group.command("template", help="生成空白导入模板（.xlsx，含填写说明）。")
+@click.argument("kind", type=click.Choice(["disputes", "petitions", "hotline"]))
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="保存位置。")
+@friendly
+def import_template(kind: str, output: Path | None) -> None:
+    from dashboard.import_commands import write_template
+    from geo.models import ImportKind
+
+    write_template(console, ImportKind(kind), output)
+
+
+@import_group.command("samples", help="用库中的演示数据生成三个台账的样例文件（默认写入 etl/samples/）。")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None, help="保存的文件夹。")
+@friendly
+def import_samples(output: Path | None) -> None:
+    from dashboard.import_commands import write_samples
+
+    write_samples(console, open_engine(), output)
+
+
+@import_group.command("boundaries", help="导入乡镇、村（社区）或网格边界（GeoJSON、压缩的 Shapefile、GeoPackage）。")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--level", type=click.Choice(["township", "village", "grid"]), required=True, help="边界的层级。")
+@click.option("--crs", default=None, help="文件没有坐标系信息或坐标系有误时指明：EPSG 代码（如 EPSG:4490）或 gcj02。")
+@click.option("--dry-run", is_flag=True, help="只检查并报告，不写入数据库。")
+@click.option("--tolerance", type=float, default=5.0, show_default=True, help="检查超出上级、重叠和缝隙时的容差（米）。")
+@friendly
+def import_boundaries(file: Path, level: str, crs: str | None, dry_run: bool, tolerance: float) -> None:
+    from dashboard.import_commands import ensure_schema, import_boundary_file
+
+    engine = open_engine()
+    ensure_schema(engine, migrate_and_load_reference)
+    import_boundary_file(console, engine, file, level, crs, dry_run, tolerance)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from geo.hotspots import Neighbours, queen_neighbours
 
 
 @lru_cache(maxsize=64)
-def _geometry(level: str, within: str, version: int) -> tuple[gpd.GeoDataFrame, Neighbours]:
+def _geometry(level: str, within: str, version: str) -> tuple[gpd.GeoDataFrame, Neighbours]:
     with read_session() as session:
         units = unit_geometries(session, level, within)
     return units, queen_neighbours(list(units["code"]), list(units.geometry))

@@ -1,22 +1,59 @@
-"""Boundary files (GeoJSON, zipped Shapefile, GeoPackage) in, region geometry out."""
+"""Boundary files (GeoJSON, zipped Shapefile, GeoPackage) in, unit geometry out.
+
+``read_boundaries``/``load_boundaries`` set county polygons from the shipped reference file.
+``read_boundary_file``, ``check_boundaries`` and ``apply_boundaries`` import a user's file for one
+level (township, village or grid), in this order:
+
+1. Read the file's CRS and transform to EPSG:4326 (CGCS2000 EPSG:4490 and its Gauss-Krüger
+   projections such as 4547 and 4526 through pyproj; ``gcj02`` through ``etl.crs``). A file without a
+   CRS is refused with a message naming ``--crs``.
+2. Repair invalid polygons with ``make_valid`` (each repair reported); refuse what is empty, not a
+   polygon, or outside China after transformation (a wrong CRS).
+3. Match each feature to a unit by code, or by name within its parent (reporting ambiguities).
+4. Check each unit against its parent (a part outside the parent wider than the tolerance refuses
+   the unit, naming the neighbours it spills into) and the siblings against each other (overlaps,
+   and gaps where a parent's children all have geometry), wider than the tolerance (metres).
+5. Write (unless a dry run): the previous geometry goes to ``boundary_history``; grid cells are
+   created or updated; points (households, party members, disputes) whose cell changed are re-linked.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pyogrio.errors
+import pyproj
 import shapely
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from etl.crs import parse_crs, transform_geometries
+from etl.tabular import normalise_header
+from geo.aggregates import refresh_aggregates
 from geo.enums import GeometrySource, RegionLevel
 from geo.errors import InvalidInput
 from geo.models import SRID
 
-CODE_ALIASES = ("code", "CODE", "代码", "区划代码", "行政区划代码", "adcode")
-NAME_ALIASES = ("name", "NAME", "名称", "区划名称")
+CODE_ALIASES = ("code", "CODE", "代码", "区划代码", "行政区划代码", "adcode", "统计用区划代码", "网格编码", "网格代码",
+                "村代码", "乡镇代码", "编码", "dm", "xzqdm", "XZQDM")
+NAME_ALIASES = ("name", "NAME", "名称", "区划名称", "乡镇名称", "村名称", "网格名称", "村名", "mc", "xzqmc", "XZQMC")
+PARENT_ALIASES = ("parent", "上级", "上级名称", "所属乡镇", "乡镇", "所属县区", "县区", "所属村", "村(社区)", "所属村(社区)",
+                  "parent_name")
+PARENT_CODE_ALIASES = ("parent_code", "上级代码", "上级区划代码")
+LEVELS = ("township", "village", "grid")
+LEVEL_LABELS = {"township": "乡镇（街道）", "village": "村（社区）", "grid": "网格"}
+CHINA = shapely.box(73.0, 3.0, 136.0, 54.0)
+EQUAL_AREA = pyproj.CRS.from_proj4("+proj=laea +lat_0=32.1 +lon_0=114.9 +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs")
+"""Lambert azimuthal equal-area centred on Xinyang: areas exact, distances within 0.1 % over the city."""
+DEFAULT_TOLERANCE = 5.0
+MIN_AREA_DEGREES = 1e-10
+"""Below about 1 m² a polygon is degenerate (measured in degrees: projecting a flat polygon curves its edges)."""
 
 
 @dataclass(frozen=True)
@@ -25,27 +62,43 @@ class BoundarySummary:
     unknown_codes: list[str]
 
 
-def _pick_column(frame: gpd.GeoDataFrame, aliases: tuple[str, ...], what: str, path: Path) -> str:
-    for alias in aliases:
-        if alias in frame.columns:
-            return alias
-    raise InvalidInput(f"{path.name}：缺少{what}列（可用列名：{'、'.join(aliases)}）。")
+def _pick_column(frame: gpd.GeoDataFrame, aliases: tuple[str, ...], what: str | None, path: Path) -> str | None:
+    wanted = {normalise_header(a) for a in aliases}
+    for column in frame.columns:
+        if column != frame.geometry.name and normalise_header(column) in wanted:
+            return column
+    if what is None:
+        return None
+    raise InvalidInput(f"{path.name}：缺少{what}列（可用列名：{'、'.join(aliases[:8])}）。")
+
+
+def _read(path: Path, crs: str | None) -> gpd.GeoDataFrame:
+    """The file as read, in EPSG:4326 (transformed from its own CRS, or from ``crs`` when given)."""
+    if not path.is_file():
+        raise InvalidInput(f"找不到文件 {path.name}：请检查路径。")
+    try:
+        frame = gpd.read_file(path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FeatureError) as exc:
+        raise InvalidInput(f"{path.name}：无法读取边界文件（{exc}）：支持 GeoJSON、压缩的 Shapefile（.zip）和 GeoPackage。") from exc
+    if crs is not None:
+        parsed = parse_crs(crs)
+        if parsed == "gcj02":
+            frame = frame.set_crs(SRID, allow_override=True)
+            frame = frame.set_geometry(transform_geometries(frame.geometry.values, "gcj02"))
+            return frame.set_crs(SRID, allow_override=True)
+        frame = frame.set_crs(parsed, allow_override=True)
+    if frame.crs is None:
+        raise InvalidInput(f"{path.name}：文件没有坐标系信息（Shapefile 缺少 .prj），请用 --crs 指明，"
+                           "例如 --crs EPSG:4490（CGCS2000 经纬度）、--crs EPSG:4547、--crs gcj02。")
+    return frame.to_crs(SRID)
 
 
 def read_boundaries(path: Path, crs: str | None = None) -> gpd.GeoDataFrame:
     """Read a boundary file into ``code, name, geometry`` in EPSG:4326, as valid MultiPolygons."""
     path = Path(path)
-    try:
-        frame = gpd.read_file(path)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FeatureError) as exc:
-        raise InvalidInput(f"{path.name}：无法读取边界文件（{exc}）。") from exc
-    if crs is not None:
-        frame = frame.set_crs(crs, allow_override=True)
-    if frame.crs is None:
-        raise InvalidInput(f"{path.name}：文件没有坐标系信息，请用 --crs 指明，例如 --crs EPSG:4490。")
+    frame = _read(path, crs)
     code_col = _pick_column(frame, CODE_ALIASES, "区划代码", path)
     name_col = _pick_column(frame, NAME_ALIASES, "名称", path)
-    frame = frame.to_crs(SRID)
     geometry = shapely.make_valid(frame.geometry.values)
     geometry = [_as_multipolygon(g) for g in geometry]
     return gpd.GeoDataFrame(
@@ -83,3 +136,371 @@ def load_boundaries(
         )
     unknown = sorted(set(frame["code"]) - known)
     return BoundarySummary(updated=len(rows), unknown_codes=unknown)
+
+
+# --- a user's boundary file ----------------------------------------------------------------------------
+
+@dataclass
+class BoundaryReport:
+    """Everything an import of boundaries found and did, each item a sentence for the user."""
+
+    file: str
+    level: str
+    tolerance: float
+    dry_run: bool = True
+    repaired: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    ambiguous: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    overlaps: list[str] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    matched: int = 0
+    written: int = 0
+    created: int = 0
+    history: int = 0
+    relinked: dict[str, int] = field(default_factory=dict)
+    batch_id: int | None = None
+
+    def summary(self) -> str:
+        label = LEVEL_LABELS[self.level]
+        head = (f"{label}边界“{self.file}”：匹配 {self.matched} 个，修复 {len(self.repaired)} 个，拒收 "
+                f"{len(self.refused) + len(self.ambiguous) + len(self.outside)} 个，重叠 {len(self.overlaps)} 处，"
+                f"缝隙 {len(self.gaps)} 处")
+        if self.dry_run:
+            return head + "（预检，未写入）。"
+        moved = "，".join(f"{k} {v}" for k, v in self.relinked.items() if v)
+        return (head + f"；已写入 {self.written} 个（新建网格 {self.created} 个），旧边界存入历史 {self.history} 个"
+                + (f"；重新归属网格：{moved}" if moved else "") + "。")
+
+    def lines(self) -> list[str]:
+        sections = [("已修复", self.repaired), ("拒收", self.refused + self.ambiguous + self.outside),
+                    ("重叠（超过容差）", self.overlaps), ("缝隙（超过容差）", self.gaps), ("说明", self.notes)]
+        return [f"{title}：{item}" for title, items in sections for item in items]
+
+
+@dataclass
+class BoundaryFile:
+    """Features of a file, in EPSG:4326, repaired: columns feature, code, name, parent, parent_code, geometry."""
+
+    file: str
+    features: gpd.GeoDataFrame
+    repaired: list[str]
+    refused: list[str]
+
+
+def _describe(row) -> str:
+    parts = [p for p in (row.get("code"), row.get("name")) if isinstance(p, str) and p]
+    return f"第 {row['feature']} 个要素" + (f"（{' '.join(parts)}）" if parts else "")
+
+
+REPAIR_WORDS = {"Self-intersection": "自相交", "Ring Self-intersection": "环自相交", "Too few points": "顶点过少",
+                "Hole lies outside shell": "洞在外环之外", "Nested shells": "外环嵌套", "Interior is disconnected": "内部不连通",
+                "Duplicate Rings": "重复的环", "Nested holes": "洞嵌套", "Invalid Coordinate": "坐标无效",
+                "Ring is not closed": "环未闭合"}
+
+
+def _repair_word(reason: str) -> str:
+    for english, chinese in REPAIR_WORDS.items():
+        if reason.startswith(english):
+            return chinese
+    return reason
+
+
+def read_boundary_file(path: str | Path, crs: str | None = None) -> BoundaryFile:
+    """Read, transform and repair; no database."""
+    path = Path(path)
+    frame = _read(path, crs)
+    code_col = _pick_column(frame, CODE_ALIASES, None, path)
+    name_col = _pick_column(frame, NAME_ALIASES, None, path)
+    if code_col is None and name_col is None:
+        raise InvalidInput(f"{path.name}：既没有代码列也没有名称列，无法匹配区划（代码列可写作：{'、'.join(CODE_ALIASES[:6])}；"
+                           f"名称列可写作：{'、'.join(NAME_ALIASES[:6])}）。")
+    parent_col = _pick_column(frame, PARENT_ALIASES, None, path)
+    parent_code_col = _pick_column(frame, PARENT_CODE_ALIASES, None, path)
+
+    def text_of(column):
+        if column is None:
+            return pd.Series(None, index=frame.index, dtype=object)
+        values = frame[column].astype(object).map(lambda v: None if v is None or (isinstance(v, float) and v != v)
+                                                  else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()))
+        return values.where(values != "", None)
+
+    features = gpd.GeoDataFrame({
+        "feature": np.arange(1, len(frame) + 1), "code": text_of(code_col), "name": text_of(name_col),
+        "parent": text_of(parent_col), "parent_code": text_of(parent_code_col),
+    }, geometry=list(frame.geometry.values), crs=SRID)
+    repaired, refused, keep = [], [], []
+    geometries = []
+    for position, row in features.iterrows():
+        geom = row.geometry
+        who = _describe(row)
+        if geom is None or geom.is_empty:
+            refused.append(f"{who}没有几何图形")
+            continue
+        if not isinstance(geom, (shapely.Polygon, shapely.MultiPolygon)):
+            refused.append(f"{who}不是面（是 {geom.geom_type}），不能作为边界")
+            continue
+        if not shapely.is_valid(geom):
+            reason = _repair_word(shapely.is_valid_reason(geom))
+            fixed = _as_multipolygon(shapely.make_valid(geom))
+            if fixed.is_empty or fixed.area < MIN_AREA_DEGREES:
+                refused.append(f"{who}几何无效（{reason}），无法修复")
+                continue
+            repaired.append(f"{who}：{reason}，已修复（修复后 {len(fixed.geoms)} 块，面积 {_area_m2(fixed):,.0f} 平方米）")
+            geom = fixed
+        geom = _as_multipolygon(geom)
+        if geom.is_empty or geom.area < MIN_AREA_DEGREES:
+            refused.append(f"{who}面积为零（顶点共线或重合），无法修复")
+            continue
+        if not CHINA.contains(geom):
+            refused.append(f"{who}的坐标不在中国范围内：坐标系可能不对（可用 --crs 指明）")
+            continue
+        keep.append(position)
+        geometries.append(geom)
+    features = features.loc[keep].copy()
+    features = features.set_geometry(gpd.GeoSeries(geometries, index=features.index, crs=SRID))
+    return BoundaryFile(path.name, features, repaired, refused)
+
+
+def _to_metres(geometries) -> np.ndarray:
+    return gpd.GeoSeries(list(np.atleast_1d(geometries)), crs=SRID).to_crs(EQUAL_AREA).values
+
+
+def _area_m2(geometry) -> float:
+    return float(shapely.area(_to_metres(geometry))[0])
+
+
+def _core(name: str) -> str:
+    for suffix in ("居民委员会", "村民委员会", "街道办事处", "居委会", "村委会", "街道", "社区", "镇", "乡", "村"):
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def _present(value) -> str | None:
+    """Text of a cell, None when empty (a column missing from the file reads as NaN)."""
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _catalogue(session: Session, level: str) -> pd.DataFrame:
+    """Units of ``level`` with their parent: code, name, short_name, parent_code, parent_name, has_geom."""
+    if level == "grid":
+        sql = ("SELECT g.code, g.name, NULL AS short_name, g.village_code AS parent_code, v.name AS parent_name,"
+               " v.short_name AS parent_short, g.geom IS NOT NULL AS has_geom FROM grid_cell g"
+               " JOIN region v ON v.code = g.village_code")
+    else:
+        sql = ("SELECT u.code, u.name, u.short_name, u.parent_code, p.name AS parent_name, p.short_name AS parent_short,"
+               " u.geom IS NOT NULL AS has_geom FROM region u JOIN region p ON p.code = u.parent_code WHERE u.level = :level")
+    return pd.DataFrame(session.execute(text(sql), {"level": level}).mappings().all(),
+                        columns=["code", "name", "short_name", "parent_code", "parent_name", "parent_short", "has_geom"])
+
+
+def match_units(features: gpd.GeoDataFrame, session: Session, level: str, report: BoundaryReport) -> gpd.GeoDataFrame:
+    """The features that match exactly one unit (column ``unit``); the others are reported."""
+    units = _catalogue(session, level)
+    villages = set(session.execute(text("SELECT code FROM region WHERE level = 'village'")).scalars()) \
+        if level == "grid" else set()
+    by_code = set(units["code"])
+    by_name: dict[str, list] = {}
+    for unit in units.itertuples():
+        for variant in {unit.name, unit.short_name, _core(unit.name), _core(unit.short_name or unit.name)} - {None}:
+            by_name.setdefault(variant, []).append(unit)
+    chosen, new_cells = [], []
+    for position, row in features.iterrows():
+        who = _describe(row)
+        code, name, parent, parent_code = (_present(row[c]) for c in ("code", "name", "parent", "parent_code"))
+        if code:
+            if code in by_code:
+                chosen.append((position, code))
+            elif level == "grid" and len(code) == 15 and code.isdigit() and code[:12] in villages:
+                chosen.append((position, code))
+                new_cells.append(code)
+            else:
+                report.refused.append(f"{who}：代码 {code} 不是{LEVEL_LABELS[level]}代码，或不在区划目录中")
+            continue
+        if not name:
+            report.refused.append(f"{who}：没有代码也没有名称，无法匹配")
+            continue
+        candidates = by_name.get(name, []) or by_name.get(_core(name), [])
+        if parent_code:
+            candidates = [u for u in candidates if u.parent_code == parent_code]
+        elif parent:
+            candidates = [u for u in candidates
+                          if parent in (u.parent_name, u.parent_short) or _core(parent) == _core(u.parent_name)]
+        if not candidates:
+            report.refused.append(f"{who}：找不到名为“{name}”的{LEVEL_LABELS[level]}" + (f"（上级“{parent}”）" if parent else ""))
+        elif len({u.code for u in candidates}) > 1:
+            listed = "、".join(f"{u.parent_name}{u.name}（{u.code}）" for u in candidates[:5])
+            report.ambiguous.append(f"{who}：名称“{name}”对应多个{LEVEL_LABELS[level]}：{listed}；请加上级名称列或代码列")
+        else:
+            chosen.append((position, candidates[0].code))
+    frame = features.loc[[p for p, _ in chosen]].copy()
+    frame["unit"] = [c for _, c in chosen]
+    twice = frame["unit"].duplicated(keep="first")
+    for _, row in frame[twice].iterrows():
+        report.refused.append(f"{_describe(row)}：与前面的要素是同一个{LEVEL_LABELS[level]}（{row['unit']}），只用第一个")
+    frame = frame[~twice]
+    frame["new_cell"] = frame["unit"].isin(new_cells)
+    report.matched = len(frame)
+    return frame
+
+
+def _parents(session: Session, level: str, codes: list[str]) -> dict[str, tuple[str, str, shapely.Geometry | None]]:
+    """Unit code → (parent code, parent name, parent geometry) for the matched units."""
+    parent_of = {c: (c[:12] if level == "grid" else None) for c in codes}
+    if level != "grid":
+        parent_of.update(dict(session.execute(text("SELECT code, parent_code FROM region WHERE code = ANY(:codes)"),
+                                              {"codes": codes}).all()))
+    parents = sorted({p for p in parent_of.values() if p})
+    rows = session.execute(text("SELECT code, name, ST_AsBinary(geom) FROM region WHERE code = ANY(:codes)"),
+                           {"codes": parents}).all()
+    geometry = {code: (name, shapely.from_wkb(bytes(wkb)) if wkb is not None else None) for code, name, wkb in rows}
+    return {c: (p, *geometry.get(p, (p, None))) for c, p in parent_of.items()}
+
+
+def check_boundaries(matched: gpd.GeoDataFrame, session: Session, level: str, report: BoundaryReport) -> gpd.GeoDataFrame:
+    """Containment in the parent (refusing what spills out), then overlaps and gaps among siblings (reported)."""
+    tolerance = report.tolerance
+    if matched.empty:
+        return matched
+    parents = _parents(session, level, list(matched["unit"]))
+    matched = matched.copy()
+    matched["parent_code"] = matched["unit"].map(lambda c: parents[c][0])
+    metric = dict(zip(matched["unit"], _to_metres(matched.geometry.values)))
+    parent_metric = {p: _to_metres(g)[0] for p, _, g in parents.values() if g is not None}
+    refused = set()
+    for unit, (parent, parent_name, geom) in parents.items():
+        if geom is None:
+            report.notes.append(f"{unit} 的上级 {parent_name}（{parent}）还没有边界，未检查是否超出上级")
+            continue
+        outside = shapely.difference(metric[unit], shapely.buffer(parent_metric[parent], tolerance))
+        area = float(shapely.area(outside))
+        if area > 1.0:
+            spill = gpd.GeoSeries([outside], crs=EQUAL_AREA).to_crs(SRID).values[0]
+            neighbours = session.execute(text(
+                "SELECT name FROM region WHERE level = (SELECT level FROM region WHERE code = :p) AND code <> :p"
+                " AND geom IS NOT NULL AND ST_Intersects(geom, ST_GeomFromWKB(:wkb, :srid)) ORDER BY code"
+            ), {"p": parent, "wkb": shapely.to_wkb(spill), "srid": SRID}).scalars().all()
+            name = _present(matched.loc[matched["unit"] == unit, "name"].iloc[0]) or ""
+            into = f"，伸入{'、'.join(neighbours)}" if neighbours else ""
+            report.outside.append(f"{name}（{unit}）超出上级 {parent_name} 约 {area:,.0f} 平方米（容差 {tolerance:g} 米）{into}")
+            refused.add(unit)
+    matched = matched[~matched["unit"].isin(refused)]
+    _siblings(matched, session, level, report, parents, parent_metric)
+    return matched
+
+
+def _siblings(matched, session, level, report, parents, parent_metric) -> None:
+    tolerance = report.tolerance
+    for parent, group in matched.groupby("parent_code"):
+        siblings = _catalogue(session, level)
+        siblings = siblings[siblings["parent_code"] == parent]
+        kept = siblings[~siblings["code"].isin(group["unit"]) & siblings["has_geom"]]
+        table = "grid_cell" if level == "grid" else "region"
+        old = dict(session.execute(text(f"SELECT code, ST_AsBinary(geom) FROM {table} WHERE code = ANY(:codes)"),  # noqa: S608
+                                   {"codes": list(kept["code"])}).all())
+        codes = list(group["unit"]) + list(old)
+        geoms = list(_to_metres(group.geometry.values))
+        if old:
+            geoms += list(_to_metres([shapely.from_wkb(bytes(w)) for w in old.values()]))
+        tree = shapely.STRtree(geoms)
+        left, right = tree.query(geoms, predicate="intersects")
+        for i, j in zip(left, right):
+            if i >= j or (i >= len(group) and j >= len(group)):
+                continue
+            overlap = shapely.intersection(geoms[i], geoms[j])
+            if not shapely.is_empty(shapely.buffer(overlap, -tolerance / 2)):
+                report.overlaps.append(f"{codes[i]} 与 {codes[j]} 重叠约 {shapely.area(overlap):,.0f} 平方米")
+        all_children = set(siblings["code"]) | set(group["unit"])
+        covered = set(group["unit"]) | set(kept["code"])
+        if parent in parent_metric and covered >= all_children:
+            gap = shapely.difference(parent_metric[parent], shapely.union_all(geoms))
+            wide = shapely.buffer(shapely.buffer(gap, -tolerance / 2), tolerance / 2)
+            for piece in shapely.get_parts(wide):
+                if shapely.area(piece) > 1.0:
+                    near = [codes[k] for k in tree.query(shapely.buffer(piece, tolerance), predicate="intersects")]
+                    report.gaps.append(f"上级 {parent} 内有约 {shapely.area(piece):,.0f} 平方米未被覆盖，相邻：{'、'.join(sorted(near)) or '无'}")
+        elif parent in parent_metric:
+            report.notes.append(f"上级 {parent} 的下级还没有全部有边界（{len(covered)}/{len(all_children)}），未检查缝隙")
+
+
+RELINK_TABLES = {"household": "住户", "party_member": "党员", "dispute": "矛盾纠纷"}
+
+
+def apply_boundaries(matched: gpd.GeoDataFrame, session: Session, level: str, report: BoundaryReport,
+                     sha256: str = "") -> BoundaryReport:
+    """Write the checked units: history first, then the new geometry; grid cells are created as needed."""
+    if matched.empty:
+        report.dry_run = False
+        return report
+    batch = session.execute(text(
+        "INSERT INTO import_batch (kind, file_name, file_sha256, imported_by, counts)"
+        " VALUES ('boundaries', :file, :sha, NULL, '{}'::jsonb) RETURNING id"), {"file": report.file, "sha": sha256}).scalar()
+    rows = [{"code": c, "wkb": shapely.to_wkb(g), "name": _present(n) or c} for c, g, n in
+            zip(matched["unit"], matched.geometry, matched["name"])]
+    table = "grid_cell" if level == "grid" else "region"
+    codes = [r["code"] for r in rows]
+    report.history = session.execute(text(
+        f"INSERT INTO boundary_history (level, code, geom, geom_source, batch_id)"  # noqa: S608 (table from a constant)
+        f" SELECT :level, code, geom, geom_source, :batch FROM {table} WHERE code = ANY(:codes) AND geom IS NOT NULL"
+    ), {"level": level, "batch": batch, "codes": codes}).rowcount
+    if level == "grid":
+        new = [r for r, fresh in zip(rows, matched["new_cell"]) if fresh]
+        if new:
+            session.execute(text(
+                "INSERT INTO grid_cell (code, name, village_code, geom, geom_source) VALUES"
+                " (CAST(:code AS text), :name, left(CAST(:code AS text), 12), ST_Multi(ST_GeomFromWKB(:wkb, 4326)), 'official')"), new)
+        report.created = len(new)
+    session.execute(text(
+        f"UPDATE {table} SET geom = ST_Multi(ST_GeomFromWKB(:wkb, 4326)), geom_source = 'official' WHERE code = :code"  # noqa: S608
+    ), rows)
+    report.written = len(rows)
+    if level == "grid":
+        report.relinked = relink_points(session, codes)
+    report.batch_id = batch
+    report.dry_run = False
+    counts = {"matched": report.matched, "written": report.written, "created": report.created,
+              "history": report.history, "refused": len(report.refused) + len(report.ambiguous) + len(report.outside),
+              "repaired": len(report.repaired), "overlaps": len(report.overlaps), "gaps": len(report.gaps),
+              "relinked": report.relinked}
+    session.execute(text("UPDATE import_batch SET counts = CAST(:c AS jsonb) WHERE id = :id"),
+                    {"c": json.dumps(counts, ensure_ascii=False), "id": batch})
+    refresh_aggregates(session)
+    return report
+
+
+def relink_points(session: Session, changed: list[str]) -> dict[str, int]:
+    """Points in or formerly in the changed cells move to the cell that now covers them (lowest code on an edge)."""
+    moved = {}
+    for table, label in RELINK_TABLES.items():
+        moved[label] = session.execute(text(
+            f"WITH candidates AS (SELECT t.id, t.grid_code, t.geom FROM {table} t"  # noqa: S608 (constant table names)
+            "   WHERE t.geom IS NOT NULL AND (t.grid_code = ANY(:codes) OR EXISTS (SELECT 1 FROM grid_cell c"
+            "   WHERE c.code = ANY(:codes) AND ST_Covers(c.geom, t.geom)))),"
+            " target AS (SELECT x.id, (SELECT g.code FROM grid_cell g WHERE ST_Covers(g.geom, x.geom) ORDER BY g.code LIMIT 1)"
+            "   AS cell, x.grid_code FROM candidates x)"
+            f" UPDATE {table} t SET grid_code = target.cell FROM target"
+            " WHERE t.id = target.id AND target.cell IS NOT NULL AND target.cell <> target.grid_code"
+        ), {"codes": changed}).rowcount
+    return moved
+
+
+def import_boundaries(path: str | Path, session: Session, level: str, *, crs: str | None = None,
+                      tolerance: float = DEFAULT_TOLERANCE, dry_run: bool = False) -> BoundaryReport:
+    """Read, match, check and (unless ``dry_run``) write a boundary file for ``level``, in the caller's transaction."""
+    if level not in LEVELS:
+        raise InvalidInput(f"层级应为 {'、'.join(LEVELS)} 之一（收到：{level}）。")
+    if tolerance < 0:
+        raise InvalidInput("容差不能为负数。")
+    source = read_boundary_file(path, crs)
+    report = BoundaryReport(source.file, level, tolerance, repaired=source.repaired, refused=list(source.refused))
+    matched = match_units(source.features, session, level, report)
+    checked = check_boundaries(matched, session, level, report)
+    if dry_run:
+        return report
+    return apply_boundaries(checked, session, level, report, hashlib.sha256(Path(path).read_bytes()).hexdigest())
+
+
+__all__ = ["BoundaryReport", "BoundarySummary", "RegionLevel", "apply_boundaries", "check_boundaries",
+           "import_boundaries", "load_boundaries", "match_units", "read_boundaries", "read_boundary_file"]

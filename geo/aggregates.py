@@ -22,6 +22,8 @@ def refresh_aggregates(session: Session) -> None:
         session.execute(text(statement))
 
 
-def data_version(session: Session) -> int:
-    """Changes whenever a load replaces boundaries or records, so caches of geometry can be keyed by it."""
-    return session.execute(text("SELECT coalesce(max(id), 0) FROM demo_load")).scalar()
+def data_version(session: Session) -> str:
+    """Changes whenever a demo load or an import changes boundaries or records: a key for caches."""
+    return session.execute(text(
+        "SELECT (SELECT coalesce(max(id), 0) FROM demo_load) || '-' || (SELECT coalesce(max(id), 0) FROM import_batch)"
+    )).scalar()

@@ -189,3 +189,27 @@ class Role(Labelled):
     TOWNSHIP_SUPERVISOR = "township_supervisor", "乡镇网格督导"
     REVIEWER = "reviewer", "示范县评审"
     ADMIN = "admin", "系统管理员"
+
+
+class ReportEvery(Labelled):
+    """How often a screening report is due (the cadence of ``report_cadence``)."""
+
+    DAILY = "daily", "每日"
+    WEEKLY = "weekly", "每周"
+    HALF_MONTHLY = "half_monthly", "每半月"
+
+
+class CadenceScope(Labelled):
+    """When a cadence applies: always, or only inside declared sensitive periods (每日一碰)."""
+
+    ALWAYS = "always", "常态"
+    SENSITIVE_PERIOD = "sensitive_period", "敏感时期"
+
+
+class SignalKind(Labelled):
+    """The kinds of risk signal (防变量) that ``geo.signals`` computes for a day."""
+
+    SPIKE = "spike", "纠纷激增"
+    COLLECTIVE = "collective", "集体访苗头"
+    REPEAT_PETITIONER = "repeat_petitioner", "重复信访人"
+    ESCALATION = "escalation", "初访越级上行"

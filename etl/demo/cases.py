@@ -127,8 +127,9 @@ def make_disputes(rng: np.random.Generator, cells: pd.DataFrame, people: People)
     n = len(cell_i)
 
     month_start = months[month_i]
-    reported = month_start + pd.to_timedelta(rng.random(n) * month_start.days_in_month, unit="D")
-    reported = reported.floor("min") + pd.to_timedelta(8, unit="h")
+    day = np.floor(rng.random(n) * month_start.days_in_month)
+    minute = rng.integers(8 * 60, 18 * 60, n)  # reported in office hours, within the month
+    reported = month_start + pd.to_timedelta(day, unit="D") + pd.to_timedelta(minute, unit="min")
     order = np.argsort(reported.values, kind="stable")
     cell_i, domain_i, hot_here, reported = cell_i[order], domain_i[order], hot_here[order], reported[order]
 

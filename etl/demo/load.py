@@ -22,14 +22,21 @@ from etl.demo.cases import make_backlog, make_disputes, make_petitions
 from etl.demo.config import SCALES, Scale
 from etl.demo.geography import Geography, build_geography
 from etl.demo.people import People, make_people
-from etl.demo.supervision import make_reviews, make_risk_events, make_screening_reports, read_criteria
+from etl.demo.supervision import (
+    make_daily_reports,
+    make_reviews,
+    make_risk_events,
+    make_screening_reports,
+    make_sensitive_periods,
+    read_criteria,
+)
 from etl.reference import load_reference
 from geo.aggregates import refresh_aggregates
 from geo.models import SRID, DemoLoad
 
 DEMO = "demo"
 RECORD_TABLES = ("risk_event", "backlog_case", "petition", "dispute", "party_member", "household",
-                 "screening_report", "demo_score", "demo_county_status")
+                 "screening_report", "demo_score", "demo_county_status", "sensitive_period")
 """Tables with a ``source`` column, in an order that deletes referencing rows first."""
 BULK_TABLES = ("household", "party_member", "member_household_link", "dispute", "dispute_household", "petition",
                "screening_report")
@@ -50,6 +57,7 @@ class DemoData:
     scores: pd.DataFrame
     stages: pd.DataFrame
     risk_events: pd.DataFrame
+    sensitive_periods: pd.DataFrame
 
 
 def generate(session: Session, seed: int, scale: Scale, progress: Progress = lambda _: None) -> DemoData:
@@ -77,8 +85,12 @@ def generate(session: Session, seed: int, scale: Scale, progress: Progress = lam
     criteria = read_criteria()
     scores, stages = make_reviews(rng, county_codes, criteria)
     risk_events = make_risk_events(rng, disputes)
+    # drawn last, so adding them left every earlier draw (and so every other record) as it was
+    sensitive_periods = make_sensitive_periods(county_codes)
+    daily = make_daily_reports(rng, local_units, sensitive_periods, disputes)
+    reports = pd.concat([reports, daily], ignore_index=True)
     return DemoData(geography, people, disputes, dispute_households, petitions, backlog, reports, criteria,
-                    scores, stages, risk_events)
+                    scores, stages, risk_events, sensitive_periods)
 
 
 def load_demo(session: Session, seed: int = 2023, scale: str = "city", progress: Progress = lambda _: None) -> dict:
@@ -202,6 +214,7 @@ def write(session: Session, data: DemoData) -> dict:
         "period_end": _dates(r["period_end"]), "is_zero": r["is_zero"], "disputes_found": r["disputes_found"],
         "submitted_at": _timestamps(r["submitted_at"]), "source": DEMO,
     }))
+    counts["敏感时期"] = _write_sensitive_periods(session, data.sensitive_periods)
     counts["示范县评审分"] = _write_reviews(session, data)
     e = data.risk_events
     counts["风险事件"] = copy_frame(session, "risk_event", pd.DataFrame({
@@ -245,6 +258,19 @@ def _write_geometry(session: Session, geography: Geography) -> None:
         " ON CONFLICT (code) DO UPDATE SET name = excluded.name, geom = excluded.geom, geom_source = excluded.geom_source"
         " WHERE grid_cell.geom_source = 'illustrative'"
     ))
+
+
+def _write_sensitive_periods(session: Session, periods: pd.DataFrame) -> int:
+    """The illustrative sensitive periods, marked as demo rows (source and note)."""
+    rows = [{"name": r.name, "starts_on": r.starts_on.date(), "ends_on": r.ends_on.date(),
+             "county_codes": r.county_codes, "declared_by": r.declared_by, "note": r.note}
+            for r in periods.itertuples()]
+    if rows:
+        session.execute(text(
+            "INSERT INTO sensitive_period (name, starts_on, ends_on, county_codes, declared_by, note, source)"
+            " VALUES (:name, :starts_on, :ends_on, :county_codes, :declared_by, :note, 'demo')"
+        ), rows)
+    return len(rows)
 
 
 def _ewkb(geometry: gpd.GeoSeries) -> np.ndarray:

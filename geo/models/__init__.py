@@ -3,12 +3,17 @@
 from geo.models.access import AppUser, AuditLog, DemoLoad
 from geo.models.base import SRID, Base
 from geo.models.cases import BacklogCase, Dispute, DisputeHousehold, Petition
+from geo.models.imports import BoundaryHistory, BoundaryLevel, ImportBatch, ImportKind, ImportQuarantine
 from geo.models.people import Household, MemberHouseholdLink, PartyMember
 from geo.models.regions import GridCell, Region
 from geo.models.reviews import DemoCountyStatus, DemoCriterion, DemoScore, RiskEvent, ScreeningReport
+from geo.models.signals import SignalAck
+from geo.models.supervision import ReportCadence, SensitivePeriod
 
 __all__ = [
     "SRID", "Base", "AppUser", "AuditLog", "DemoLoad", "BacklogCase", "Dispute", "DisputeHousehold",
     "Petition", "Household", "MemberHouseholdLink", "PartyMember", "GridCell", "Region",
     "DemoCountyStatus", "DemoCriterion", "DemoScore", "RiskEvent", "ScreeningReport",
+    "ReportCadence", "SensitivePeriod", "SignalAck",
+    "BoundaryHistory", "BoundaryLevel", "ImportBatch", "ImportKind", "ImportQuarantine",
 ]

@@ -14,8 +14,10 @@ SELECT d.grid_code, d.township_code, d.county_code,
        d.domain, d.status, d.risk_level,
        count(*)::int AS disputes,
        (count(*) FILTER (WHERE d.status <> 'resolved'))::int AS unresolved,
-       (count(*) FILTER (WHERE EXISTS (SELECT 1 FROM petition p WHERE p.source_dispute_id = d.id)))::int AS petitioned
+       count(p.source_dispute_id)::int AS petitioned
 FROM dispute d
+LEFT JOIN (SELECT DISTINCT source_dispute_id FROM petition WHERE source_dispute_id IS NOT NULL) p
+       ON p.source_dispute_id = d.id
 GROUP BY 1, 2, 3, 4, 5, 6, 7
 """
 GRID_CELL_HOUSEHOLDS = """

@@ -1,0 +1,209 @@
+"""数据导入 — upload a ledger, read its validation report, confirm, download the rows it refused.
+
+The upload is checked (suffix, size; an .xlsx's unpacked size before openpyxl reads it) and kept in
+a private temporary folder under a random token; the browser's store holds only that token, the
+ledger kind and the CRS, never records. The user's file name is shown and offered back as a
+download name, never used as a path. The preview is a full dry run (locating included) in a
+transaction that is rolled back; “确认导入” runs the same import again and commits it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+import dash
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from dashboard.database import read_session, write_session
+from etl.ledger_reports import error_report, template_workbook
+from etl.ledgers import ImportResult, load_ledger, read_ledger
+from geo.errors import FengqiaoError
+from geo.models import ImportKind
+
+dash.register_page(__name__, path="/import", name="数据导入", title="枫桥网格 · 数据导入", order=7)
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+SUFFIXES = (".xlsx", ".csv")
+SHOWN_REFUSALS = 20
+KEEP_SECONDS = 2 * 3600
+TOKEN = re.compile(r"^[0-9a-f]{32}$")
+KINDS = [ImportKind.DISPUTES, ImportKind.PETITIONS, ImportKind.HOTLINE]
+CRS_CHOICES = [{"label": "WGS84 / CGCS2000 经纬度（EPSG:4326、4490）", "value": "EPSG:4326"},
+               {"label": "网络地图坐标 GCJ-02（高德、腾讯）", "value": "gcj02"},
+               {"label": "CGCS2000 高斯投影 114°E（EPSG:4547）", "value": "EPSG:4547"},
+               {"label": "CGCS2000 高斯投影 38 带（EPSG:4526）", "value": "EPSG:4526"}]
+
+
+def upload_folder() -> Path:
+    folder = Path(tempfile.gettempdir()) / "fengqiao-uploads"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+def _stored(token: str, suffix: str) -> Path:
+    """The server-side file of an upload; the token and suffix are checked, so no input reaches the path."""
+    if not TOKEN.match(str(token)) or suffix not in (*SUFFIXES, ".errors.xlsx"):
+        raise FengqiaoError("上传已失效，请重新上传文件。")
+    return upload_folder() / f"{token}{suffix}"
+
+
+def _forget_old_uploads() -> None:
+    cutoff = time.time() - KEEP_SECONDS
+    for path in upload_folder().iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
+def layout(**_kwargs):
+    return html.Div(
+        [
+            dcc.Download(id="imp-download"),
+            dcc.Store(id="imp-upload-state"),
+            html.H2("数据导入：矛盾纠纷、信访事项与 12345 工单台账"),
+            html.Div([
+                html.Div([html.Label("台账种类"),
+                          dcc.RadioItems(id="imp-kind", value=ImportKind.DISPUTES.value, inline=True,
+                                         options=[{"label": k.label, "value": k.value} for k in KINDS])],
+                         className="control"),
+                html.Div([html.Label("经纬度的坐标系"),
+                          dcc.Dropdown(id="imp-crs", options=CRS_CHOICES, value="EPSG:4326", clearable=False)],
+                         className="control"),
+                html.Div([html.Button("下载空白模板", id="imp-template", n_clicks=0, className="button small")],
+                         className="control"),
+            ], className="controls import-controls"),
+            html.P(f"上传 .xlsx 或 .csv（不超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB；CSV 可为 UTF-8 或 GBK 编码）。"
+                   "先检查，不写入；看过检查报告后点“确认导入”。同一台账重复导入只会更新，不会重复。", className="hint"),
+            dcc.Upload(id="imp-upload", children=html.Div(["拖放台账文件到这里，或 ", html.A("选择文件")]),
+                       className="upload", max_size=MAX_UPLOAD_BYTES, multiple=False),
+            dcc.Loading(html.Div(id="imp-report", className="panel"), type="default"),
+            html.Div([
+                html.Button("确认导入", id="imp-confirm", n_clicks=0, className="button", disabled=True),
+                html.Button("下载错误报告", id="imp-errors", n_clicks=0, className="button small", disabled=True),
+            ], className="import-actions"),
+            dcc.Loading(html.Div(id="imp-result", role="status"), type="default"),
+        ],
+        className="import-page",
+    )
+
+
+def _report(result: ImportResult, heading: str, element_id: str) -> html.Div:
+    c = result.counts
+    counts = [("读取", c["rows"]), ("新增", c["new"]), ("更新", c["updated"]), ("未变", c["unchanged"]),
+              ("拒收", c["refused"])] + ([("关联已有信访件", c["linked"])] if result.kind == ImportKind.HOTLINE else [])
+    children = [html.H3(heading), html.P(result.summary(), id=f"{element_id}-summary"),
+                html.Table([html.Thead(html.Tr([html.Th(k) for k, _ in counts])),
+                            html.Tbody(html.Tr([html.Td(f"{v:,}") for _, v in counts]))],
+                           className="table", id=f"{element_id}-counts")]
+    children += [html.P(f"注意：{note}", className="hint") for note in result.notes]
+    if len(result.refusals):
+        shown = result.refusals.head(SHOWN_REFUSALS)
+        children.append(html.H4(f"拒收的行（前 {len(shown)} 条，共 {len(result.refusals)} 条；完整清单见错误报告）"))
+        children.append(html.Table(
+            [html.Thead(html.Tr([html.Th(t) for t in ("工作表", "行", "列", "原因")])),
+             html.Tbody([html.Tr([html.Td(r.sheet if isinstance(r.sheet, str) else ""), html.Td(str(r.row)),
+                                  html.Td(r.column or ""), html.Td(r.reason)]) for r in shown.itertuples()])],
+            className="table", id=f"{element_id}-refusals"))
+    return html.Div(children, id=element_id)
+
+
+def _read(path: Path, kind: str, crs: str, filename: str):
+    return read_ledger(path, kind, crs=crs, display_name=filename, max_unpacked=MAX_UNPACKED_BYTES)
+
+
+@callback(
+    Output("imp-report", "children"),
+    Output("imp-upload-state", "data"),
+    Output("imp-confirm", "disabled"),
+    Output("imp-errors", "disabled"),
+    Output("imp-result", "children"),
+    Input("imp-upload", "contents"),
+    State("imp-upload", "filename"),
+    State("imp-kind", "value"),
+    State("imp-crs", "value"),
+    prevent_initial_call=True,
+)
+def preview(contents, filename, kind, crs):
+    """Check the upload and report what an import would do, without writing anything."""
+    def refuse(message: str):
+        return html.P(message, className="error", id="imp-error"), None, True, True, ""
+
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in SUFFIXES:
+        return refuse(f"只接受 .xlsx 或 .csv 文件（收到：{filename}）。")
+    if not contents or "," not in contents:
+        return refuse(f"文件为空或超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB 的上限。")
+    try:
+        payload = base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (binascii.Error, ValueError):
+        return refuse("上传的数据已损坏，请重新上传。")
+    if len(payload) > MAX_UPLOAD_BYTES:
+        return refuse(f"文件有 {len(payload) / 1024 / 1024:.1f} MB，超过上限 {MAX_UPLOAD_BYTES // 1024 // 1024} MB："
+                      "请拆成几个文件分别导入，或用命令 fengqiao import 导入。")
+    _forget_old_uploads()
+    token = secrets.token_hex(16)
+    path = _stored(token, suffix)
+    path.write_bytes(payload)
+    try:
+        frame = _read(path, kind, crs, filename)
+        with read_session() as session:
+            result = load_ledger(frame, session, dry_run=True)
+    except FengqiaoError as exc:
+        path.unlink(missing_ok=True)
+        return refuse(str(exc))
+    _stored(token, ".errors.xlsx").write_bytes(error_report(result))
+    state = {"token": token, "suffix": suffix, "kind": kind, "crs": crs, "file": filename}
+    importable = result.counts["new"] + result.counts["updated"] > 0
+    return (_report(result, "检查报告（尚未写入）", "imp-check"), state, not importable, not len(result.refusals), "")
+
+
+@callback(
+    Output("imp-result", "children", allow_duplicate=True),
+    Output("imp-confirm", "disabled", allow_duplicate=True),
+    Output("imp-errors", "disabled", allow_duplicate=True),
+    Input("imp-confirm", "n_clicks"),
+    State("imp-upload-state", "data"),
+    prevent_initial_call=True,
+)
+def confirm(n_clicks, state):
+    """Import the previewed file for real, in one transaction."""
+    if not n_clicks or not state:
+        return no_update, no_update, no_update
+    try:
+        path = _stored(state.get("token"), state.get("suffix"))
+        if not path.exists():
+            raise FengqiaoError("上传已过期，请重新上传文件。")
+        frame = _read(path, state["kind"], state["crs"], state["file"])
+        with write_session() as session:
+            result = load_ledger(frame, session, imported_by="仪表盘上传")
+    except FengqiaoError as exc:
+        return html.P(str(exc), className="error", id="imp-error"), True, no_update
+    _stored(state["token"], ".errors.xlsx").write_bytes(error_report(result))
+    path.unlink(missing_ok=True)
+    return _report(result, f"导入完成（导入记录编号 {result.batch_id}）", "imp-done"), True, not len(result.refusals)
+
+
+@callback(
+    Output("imp-download", "data"),
+    Input("imp-errors", "n_clicks"),
+    Input("imp-template", "n_clicks"),
+    State("imp-upload-state", "data"),
+    State("imp-kind", "value"),
+    prevent_initial_call=True,
+)
+def download(_errors, _template, state, kind):
+    if dash.ctx.triggered_id == "imp-template":
+        return dcc.send_bytes(template_workbook(kind), f"{ImportKind(kind).label}导入模板.xlsx")
+    if not state:
+        return no_update
+    report = _stored(state.get("token"), ".errors.xlsx")
+    if not report.exists():
+        return no_update
+    stem = Path(str(state.get("file") or "台账")).stem[:60] or "台账"
+    return dcc.send_bytes(report.read_bytes(), f"{stem}_错误报告.xlsx")
