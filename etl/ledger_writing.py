@@ -1,0 +1,221 @@
+"""Writing located ledger rows: staged with COPY, one upsert per table, and the batch with its quarantine.
+
+Rows are upserted by their key (the ledger's number or a fingerprint), so a re-import updates instead
+of duplicating; the counts say how many rows were new, updated or unchanged. ``record_batch`` records
+the import in ``import_batch`` and its refused rows, with their cells, in ``import_quarantine``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from etl.copy import copy_frame, ewkt_points, indexes_and_keys_deferred
+from etl.ledger_reading import LedgerFrame
+from etl.ledger_rules import SEPARATOR
+
+PLACEHOLDER_PREFIX = "RX-"
+"""``ref_no`` of a petition created from a hotline ticket until a petition ledger gives it its own number."""
+BULK_ROWS = 50_000
+"""From this many staged rows on, the dispute table's secondary indexes and foreign keys are rebuilt once
+after the upsert (as the demo loader does) instead of maintained row by row; the table is then locked
+for the rest of the import's transaction."""
+
+
+def refused_rows(frame: LedgerFrame, problems: pd.DataFrame) -> pd.DataFrame:
+    """One line per refused row: sheet, row, columns, reasons, and the row's cells."""
+    if problems.empty:
+        return pd.DataFrame(columns=["idx", "sheet", "row", "column", "reason", "cells"])
+    grouped = problems.groupby("idx", sort=True).agg(
+        column=("column", lambda c: "、".join(dict.fromkeys(x for x in c if x))),
+        reason=("reason", lambda r: "；".join(dict.fromkeys(r))),
+    )
+    rows = frame.rows.loc[grouped.index]
+    out = pd.DataFrame({"idx": grouped.index, "sheet": rows["sheet"].astype(object).to_numpy(),
+                        "row": rows["row"].to_numpy(), "column": grouped["column"].to_numpy(),
+                        "reason": grouped["reason"].to_numpy(),
+                        "cells": [raw.split(SEPARATOR) for raw in rows["raw"]]})
+    return out.sort_values("idx").reset_index(drop=True)
+
+
+def _as_problems(reasons: pd.Series, column: str) -> pd.DataFrame:
+    reasons = reasons.dropna()
+    return pd.DataFrame({"idx": reasons.index.to_numpy(dtype=np.int64), "column": column, "reason": reasons.to_numpy()})
+
+
+def stage_table(session: Session, name: str, columns: str, frame: pd.DataFrame) -> None:
+    """COPY ``frame`` into a temporary table ``name`` (dropped at commit)."""
+    session.execute(text(f"DROP TABLE IF EXISTS pg_temp.{name}"))
+    session.execute(text(f"CREATE TEMP TABLE {name} ({columns}) ON COMMIT DROP"))
+    copy_frame(session, name, frame)
+    session.execute(text(f"ANALYZE {name}"))
+
+
+def _timestamps(series: pd.Series) -> pd.Series:
+    """Local (Asia/Shanghai) wall-clock times as text PostgreSQL reads; NaT → NULL."""
+    values = pd.to_datetime(series).to_numpy(dtype="datetime64[s]")
+    text_ = np.char.add(np.datetime_as_string(values, unit="s"), "+08").astype(object)
+    text_[np.isnat(values)] = None
+    return pd.Series(text_, index=series.index)
+
+
+def _dates(series: pd.Series) -> pd.Series:
+    values = pd.to_datetime(series)
+    return values.dt.strftime("%Y-%m-%d").where(values.notna(), None)
+
+
+def _ewkt(lon: pd.Series, lat: pd.Series) -> pd.Series:
+    present = lon.notna().to_numpy()
+    text_ = np.full(len(lon), None, dtype=object)
+    if present.any():
+        text_[present] = ewkt_points(lon.to_numpy(float)[present], lat.to_numpy(float)[present])
+    return pd.Series(text_, index=lon.index)
+
+
+def _counted(session: Session, statement: str) -> tuple[int, int]:
+    new, updated = session.execute(text(statement)).one()
+    return int(new or 0), int(updated or 0)
+
+
+DISPUTE_COLUMNS = ("grid_code", "geom", "domain", "risk_level", "status", "channel", "reported_at", "resolved_at",
+                   "households_involved", "summary", "source")
+DISPUTE_UPSERT = f"""
+WITH written AS (
+    INSERT INTO dispute AS d (ref_no, {", ".join(DISPUTE_COLUMNS)})
+    SELECT key, grid_code, ST_GeomFromEWKT(geom), domain, risk_level, status, channel, reported_at, resolved_at,
+           households_involved, summary, 'import' FROM ledger_stage
+    ON CONFLICT (ref_no) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in DISPUTE_COLUMNS)}
+    WHERE ({", ".join(f"d.{c}" for c in DISPUTE_COLUMNS)}) IS DISTINCT FROM
+          ({", ".join(f"excluded.{c}" for c in DISPUTE_COLUMNS)})
+    RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
+"""
+
+
+def write_disputes(session: Session, records: pd.DataFrame, location_reasons: pd.Series):
+    """Upsert the located disputes; the counts and the refused rows."""
+    refused = _as_problems(location_reasons, "位置")
+    ok = records[records["grid_code"].notna()]
+    stage = pd.DataFrame({
+        "key": ok["key"], "grid_code": ok["grid_code"], "geom": _ewkt(ok["lon"], ok["lat"]),
+        "domain": ok["domain"], "risk_level": ok["risk_level"], "status": ok["status"], "channel": ok["channel"],
+        "reported_at": _timestamps(ok["reported_at"]), "resolved_at": _timestamps(ok["resolved_at"]),
+        "households_involved": ok["households_involved"], "summary": ok["summary"],
+    })
+    stage_table(session, "ledger_stage", "key text PRIMARY KEY, grid_code text, geom text, domain text,"
+                " risk_level text, status text, channel text, reported_at timestamptz, resolved_at timestamptz,"
+                " households_involved smallint, summary text", stage)
+    if len(stage) >= BULK_ROWS:  # one index build beats a million index insertions (and FK lookups)
+        with indexes_and_keys_deferred(session, ("dispute",)):
+            new, updated = _counted(session, DISPUTE_UPSERT)
+    else:
+        new, updated = _counted(session, DISPUTE_UPSERT)
+    return {"new": new, "updated": updated, "unchanged": len(stage) - new - updated}, refused
+
+
+PETITION_COLUMNS = ("origin_grid_code", "category", "channel", "domain", "petitioner_name", "petitioner_id_number",
+                    "petitioner_phone", "is_first", "head_count", "lodged_level", "nationally_registered", "status",
+                    "received_on", "accepted_on", "extension_days", "closed_on", "one_time_resolved", "satisfaction",
+                    "hotline_ticket", "source")
+PETITION_STAGE = ("key text PRIMARY KEY, idx bigint, origin_grid_code text, category text, channel text, domain text,"
+                  " petitioner_name text, petitioner_id_number text, petitioner_phone text, is_first boolean,"
+                  " head_count smallint, lodged_level text, nationally_registered boolean, status text, received_on date,"
+                  " accepted_on date, extension_days smallint, closed_on date, one_time_resolved boolean,"
+                  " satisfaction text, hotline_ticket text")
+PETITION_UPSERT = f"""
+WITH written AS (
+    INSERT INTO petition AS p (ref_no, {", ".join(PETITION_COLUMNS)})
+    SELECT key, {", ".join(PETITION_COLUMNS[:-1])}, 'import' FROM ledger_stage
+    ON CONFLICT (ref_no) DO UPDATE SET {", ".join(
+        f"{c} = excluded.{c}" if c != "hotline_ticket" else "hotline_ticket = coalesce(excluded.hotline_ticket, p.hotline_ticket)"
+        for c in PETITION_COLUMNS)}
+    WHERE ({", ".join(f"p.{c}" for c in PETITION_COLUMNS)}) IS DISTINCT FROM
+          ({", ".join(f"excluded.{c}" if c != "hotline_ticket" else "coalesce(excluded.hotline_ticket, p.hotline_ticket)"
+                      for c in PETITION_COLUMNS)})
+    RETURNING (xmax = 0) AS inserted, p.ref_no
+)
+SELECT count(*) FILTER (WHERE inserted), array_agg(ref_no) FILTER (WHERE NOT inserted) FROM written
+"""
+
+
+def petition_stage(rows: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
+    """Rows as ``PETITION_STAGE`` columns, with the defaults of what a ledger does not give."""
+    def column(name, default=None):
+        return rows[name] if name in rows else pd.Series(default, index=rows.index, dtype=object)
+
+    return pd.DataFrame({
+        "key": keys, "idx": rows.index.to_numpy(), "origin_grid_code": rows["grid_code"],
+        "category": rows["category"], "channel": column("channel", "hotline_12345"), "domain": rows["domain"],
+        "petitioner_name": rows["petitioner_name"], "petitioner_id_number": rows["petitioner_id_number"],
+        "petitioner_phone": rows["petitioner_phone"], "is_first": rows["is_first"],
+        "head_count": column("head_count", 1), "lodged_level": rows["lodged_level"],
+        "nationally_registered": column("nationally_registered", False), "status": rows["status"],
+        "received_on": _dates(rows["received_on"]), "accepted_on": _dates(column("accepted_on")),
+        "extension_days": column("extension_days", 0), "closed_on": _dates(column("closed_on")),
+        "one_time_resolved": column("one_time_resolved"), "satisfaction": rows["satisfaction"],
+        "hotline_ticket": rows["hotline_ticket"],
+    })
+
+
+def write_petitions(session: Session, records: pd.DataFrame, location_reasons: pd.Series):
+    """Upsert the located petitions, taking over the placeholders of their hotline tickets; counts, refusals."""
+    refused = [_as_problems(location_reasons, "位置")]
+    ok = records[records["grid_code"].notna()]
+    stage_table(session, "ledger_stage", PETITION_STAGE, petition_stage(ok, ok["key"]))
+    # A ticket already on another petition: a placeholder a hotline import made is taken over; else refused.
+    clashes = session.execute(text(
+        "SELECT s.idx, s.key, s.hotline_ticket, p.ref_no, p.ref_no = :prefix || s.hotline_ticket AS placeholder,"
+        " EXISTS (SELECT 1 FROM petition q WHERE q.ref_no = s.key) AS own"
+        " FROM ledger_stage s JOIN petition p ON p.hotline_ticket = s.hotline_ticket WHERE p.ref_no <> s.key"
+    ), {"prefix": PLACEHOLDER_PREFIX}).all()
+    adopt = [{"old": c.ref_no, "new": c.key} for c in clashes if c.placeholder and not c.own]
+    if adopt:
+        session.execute(text("UPDATE petition SET ref_no = :new WHERE ref_no = :old"), adopt)
+    refuse = [c for c in clashes if not (c.placeholder and not c.own)]
+    if refuse:
+        session.execute(text("DELETE FROM ledger_stage WHERE idx = ANY(:idx)"), {"idx": [c.idx for c in refuse]})
+        refused.append(pd.DataFrame({"idx": [c.idx for c in refuse], "column": "12345工单号", "reason": [
+            f"12345 工单 {c.hotline_ticket} 已关联信访件 {c.ref_no}：同一工单不能关联两件信访事项" for c in refuse]}))
+    new, updated_refs = session.execute(text(PETITION_UPSERT)).one()
+    updated = len(set(updated_refs or ()) | {a["new"] for a in adopt})  # taking a placeholder over is an update
+    staged = len(ok) - len(refuse)
+    return {"new": new, "updated": updated, "unchanged": staged - new - updated}, pd.concat(refused, ignore_index=True)
+
+
+def record_batch(session: Session, frame: LedgerFrame, counts: dict, refusals: pd.DataFrame,
+                 imported_by: str | None) -> int:
+    """Record the import in ``import_batch`` and its refused rows in ``import_quarantine``; the batch's id."""
+    batch_id = session.execute(text(
+        "INSERT INTO import_batch (kind, file_name, file_sha256, imported_by, counts)"
+        " VALUES (:kind, :file, :sha, :by, CAST(:counts AS jsonb)) RETURNING id"
+    ), {"kind": frame.kind.value, "file": frame.file, "sha": frame.sha256, "by": imported_by,
+        "counts": json.dumps(counts, ensure_ascii=False)}).scalar()
+    if len(refusals):
+        raws = [json.dumps(dict(zip(_labels(frame.headers[s if isinstance(s, str) else None]), cells)),
+                           ensure_ascii=False) for s, cells in zip(refusals["sheet"], refusals["cells"])]
+        copy_frame(session, "import_quarantine", pd.DataFrame({
+            "batch_id": batch_id, "file_name": frame.file, "sheet": refusals["sheet"], "row_number": refusals["row"],
+            "column_name": refusals["column"].where(refusals["column"] != "", None), "reason": refusals["reason"],
+            "raw": raws,
+        }))
+    return batch_id
+
+
+def _labels(headers: list[str]) -> list[str]:
+    """Headers made unique (and non-empty) so that they can key a JSON object."""
+    seen: dict[str, int] = {}
+    out = []
+    for position, header in enumerate(headers):
+        label = header or f"第{position + 1}列"
+        if label in seen:
+            seen[label] += 1
+            label = f"{label}（{seen[label]}）"
+        else:
+            seen[label] = 1
+        out.append(label)
+    return out
