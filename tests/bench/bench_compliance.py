@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import time
-from contextvars import copy_context
 from datetime import date
 from pathlib import Path
 
@@ -25,27 +23,13 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from geo import db, migrate, screening  # noqa: E402
+from timing import best_of, call  # noqa: E402
 
 START, END = date(2023, 1, 1), date(2025, 12, 31)
 
 
-def best_of(repeat: int, function, *args, **kwargs):
-    times, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = function(*args, **kwargs)
-        times.append(time.perf_counter() - started)
-    return min(times), result
 
 
-def call(function, trigger, *args):
-    from dash._callback_context import context_value
-    from dash._utils import AttributeDict
-
-    def run():
-        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": trigger, "value": None}] if trigger else []))
-        return function(*args)
-    return copy_context().run(run)
 
 
 def bench_geo(session, repeat: int) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from geo.hotspots import gi_star, hotspots, queen_neighbours  # noqa: E402
+from timing import best_of  # noqa: E402
 
 
 def voronoi_cells(count: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
@@ -29,13 +29,6 @@ def voronoi_cells(count: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
     return [f"g{i:05d}" for i in range(len(cells))], cells
 
 
-def best_of(repeat: int, fn, *args) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn(*args)
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def main() -> None:

@@ -21,25 +21,18 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from contextvars import copy_context
 from pathlib import Path
 
-from dash._callback_context import context_value
-from dash._utils import AttributeDict
 
 from dashboard.app import create_app
 from geo import db
 from geo.enums import DisputeDomain
+from timing import call, percentile
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def call(function, trigger, *args):
-    def run():
-        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": trigger, "value": None}] if trigger else []))
-        return function(*args)
-    return copy_context().run(run)
 
 
 def payload_size(output) -> tuple[int, int]:
@@ -47,9 +40,6 @@ def payload_size(output) -> tuple[int, int]:
     return len(raw), len(gzip.compress(raw))
 
 
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def bench_callbacks(rounds: int) -> None:

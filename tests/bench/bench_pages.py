@@ -12,7 +12,7 @@ import importlib
 import random
 import time
 
-from bench_overview import call, percentile
+from timing import call, percentile
 from dashboard.app import create_app
 
 

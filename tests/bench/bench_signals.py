@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,15 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from geo import db, signals  # noqa: E402
 from geo.backlog import backlog_cases  # noqa: E402
 from geo.deadlines import due_petitions, last_data_day  # noqa: E402
+from timing import best_of  # noqa: E402
 
 
-def best_of(repeat: int, fn, *args):
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn(*args)
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def main() -> None:
