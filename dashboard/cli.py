@@ -11,6 +11,7 @@ import waitress
 from rich.console import Console
 
 from geo import db, migrate
+from geo.enums import Role
 from geo.errors import FengqiaoError
 
 console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
@@ -132,6 +133,25 @@ def load_demo_data(engine, scale: str, seed: int) -> None:
         step("")
     with db.session_factory(engine)() as session:
         print_summary(console, session, counts)
+    announce_demo_users(engine)
+
+
+def announce_demo_users(engine) -> None:
+    """Create the demo accounts, print their passwords and keep a copy readable only by this user."""
+    from etl.demo.users import create_demo_users
+
+    with db.session_factory(engine).begin() as session:
+        accounts = create_demo_users(session)
+    lines = [f"{username}\t{password}\t{role.label}{'（' + region + '）' if region else ''}"
+             for username, _, role, region, password in accounts]
+    saved = db.data_dir() / "demo-accounts.txt"
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.touch(mode=0o600, exist_ok=True)
+    saved.chmod(0o600)
+    saved.write_text("用户名\t密码\t角色\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    console.print("[bold]演示账户[/]（每次载入演示数据都会重新生成密码；副本见 " + str(saved) + "）：")
+    for line in lines:
+        console.print("  " + line.replace("\t", "  "))
 
 
 @demo_group.command("load", help="生成并载入演示数据；重新载入会替换旧的演示数据，不影响导入的数据。")
@@ -185,6 +205,52 @@ def run_server(host: str, port: int, debug: bool) -> None:
         app.run(host=host, port=port, debug=True)
     else:
         waitress.serve(app.server, host=host, port=port, threads=8)
+
+
+@main.group("user", help="用户：新增、列出、停用（角色：leadership 市领导小组、county_supervisor 县级网格督导、"
+                         "township_supervisor 乡镇网格督导、reviewer 示范县评审、admin 系统管理员）。")
+def user_group() -> None:
+    pass
+
+
+@user_group.command("add", help="新增用户；不给 --password 时生成随机密码并打印。")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
+@click.option("--region", default=None, help="县级督导填县区代码（6 位），乡镇督导填乡镇代码（12 位）。")
+@click.option("--name", "display_name", default="", help="显示的姓名或单位。")
+@click.option("--password", default=None, help="至少 10 位；建议省略，由系统生成。")
+@friendly
+def user_add(username: str, role: str, region: str | None, display_name: str, password: str | None) -> None:
+    from geo.auth import add_user
+
+    with db.session_factory(open_engine()).begin() as session:
+        user, password = add_user(session, username, display_name, role, region, password)
+    console.print(f"已新增用户 {user.username}（{Role(user.role).label}{'，' + user.region_code if user.region_code else ''}），"
+                  f"密码：{password}")
+
+
+@user_group.command("list", help="列出用户。")
+@friendly
+def user_list() -> None:
+    from geo.auth import list_users
+
+    with db.session_factory(open_engine())() as session:
+        users = list_users(session)
+    for user in users:
+        state = "启用" if user.active else "已停用"
+        locked = f"，锁定至 {user.locked_until:%Y-%m-%d %H:%M}" if user.locked_until else ""
+        console.print(f"{user.username}\t{user.display_name}\t{Role(user.role).label}\t{user.region_code or '全市'}\t{state}{locked}")
+
+
+@user_group.command("disable", help="停用用户并立即结束其所有会话。")
+@click.argument("username")
+@friendly
+def user_disable(username: str) -> None:
+    from geo.auth import disable_user
+
+    with db.session_factory(open_engine()).begin() as session:
+        disable_user(session, username)
+    console.print(f"已停用用户 {username}，其会话已全部结束。")
 
 
 @main.group("import", help="导入数据：矛盾纠纷台账、信访事项台账、12345 工单（.xlsx/.csv），以及乡镇、村、网格边界。")

@@ -320,6 +320,22 @@ def database_url(start: bool = True) -> URL:
     return cluster.url(state.port)
 
 
+APP_ROLE = "fengqiao_app"
+"""The login role the dashboard connects as (created by migration 0007): owns nothing, cannot bypass RLS."""
+
+
+def app_url(owner: URL) -> URL:
+    """The dashboard's own connection: ``FENGQIAO_APP_DATABASE_URL``, else the owner's with the app role.
+
+    The embedded cluster trusts its socket; on another server set ``FENGQIAO_APP_PASSWORD`` before
+    ``fengqiao db migrate`` (it becomes the role's password) and when serving.
+    """
+    raw = os.environ.get("FENGQIAO_APP_DATABASE_URL", "").strip()
+    if raw:
+        return parse_url(raw)
+    return owner.set(username=APP_ROLE, password=os.environ.get("FENGQIAO_APP_PASSWORD") or None)
+
+
 def make_engine(url: URL | str, **kwargs) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
 

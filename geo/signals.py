@@ -42,6 +42,8 @@ from scipy.stats import poisson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.access import Principal
+from geo.audit import record
 from geo.deadlines import check_day
 from geo.enums import DisputeDomain, LodgedLevel, RiskLevel, SignalKind
 from geo.errors import InvalidInput
@@ -379,13 +381,12 @@ def _apply_sensitive_periods(session: Session, day: date, signals: list[dict]) -
 
 # --- acknowledgements ---------------------------------------------------------------------------------------------
 
-MAX_NAME_LENGTH = 40
 MAX_NOTE_LENGTH = 500
 _KEY = re.compile(r"(?P<kind>[a-z_]+):(?P<subject>[0-9A-Za-z_-]+):(?P<day>\d{4}-\d{2}-\d{2})")
 
 
-def acknowledge(session: Session, key: str, unit_code: str, by: str, note: str | None = None) -> SignalAck:
-    """Record that ``by`` acknowledged the signal ``key`` (with an optional note); returns the new row.
+def acknowledge(session: Session, key: str, unit_code: str, by: Principal, note: str | None = None) -> SignalAck:
+    """Record that ``by`` acknowledged the signal ``key`` (with an optional note), in the audit log too.
 
     The kind and day are read from the key (``kind:subject:day``). Acknowledgements are only ever added:
     acknowledging again adds a second row, and the table refuses updates and deletes.
@@ -399,18 +400,14 @@ def acknowledge(session: Session, key: str, unit_code: str, by: str, note: str |
         raise InvalidInput(f"预警编号“{key}”中的日期无效：请在预警列表中选择一条预警再确认。") from exc
     if not re.fullmatch(r"\d{12}|\d{15}", unit_code or ""):
         raise InvalidInput(f"预警单元代码“{unit_code}”无效：应为 12 位乡镇（村）或 15 位网格代码。")
-    by = (by or "").strip()
-    if not by:
-        raise InvalidInput("请填写确认人姓名后再确认。")
-    if len(by) > MAX_NAME_LENGTH:
-        raise InvalidInput(f"确认人姓名过长（{len(by)} 字）：请不超过 {MAX_NAME_LENGTH} 字。")
     note = (note or "").strip() or None
     if note and len(note) > MAX_NOTE_LENGTH:
         raise InvalidInput(f"备注过长（{len(note)} 字）：请不超过 {MAX_NOTE_LENGTH} 字。")
     ack = SignalAck(signal_key=key, day=day, kind=SignalKind(match["kind"]), unit_code=unit_code,
-                    acknowledged_by=by, note=note)
+                    acknowledged_by=by.display_name or by.username, note=note)
     session.add(ack)
     session.flush()
+    record(session, by.username, "acknowledge_signal", f"signal_ack/{ack.id}", {"signal_key": key, "unit_code": unit_code})
     return ack
 
 

@@ -173,16 +173,62 @@ def fresh_demo_db_url(demo_template_url) -> URL:
     yield from _copy_of(demo_template_url, "fq_fresh_demo")
 
 
+@pytest.fixture(scope="session")
+def demo_app_engine(demo_engine):
+    """The demo copy as the application role sees it (row-level security applies)."""
+    engine = db.make_engine(db.app_url(demo_engine.url))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def as_user(demo_app_engine):
+    """``as_user(principal)``: a session on the demo copy as the application role, under ``principal``'s
+    scopes (None: no scopes at all), inside a transaction rolled back after the test."""
+    from geo.access import apply_scope
+
+    opened = []
+
+    def open_as(principal) -> Session:
+        connection = demo_app_engine.connect()
+        transaction = connection.begin()
+        apply_scope(connection, principal)
+        session = Session(bind=connection, join_transaction_mode="create_savepoint")
+        opened.append((session, transaction, connection))
+        return session
+
+    yield open_as
+    for session, transaction, connection in opened:
+        session.close()
+        transaction.rollback()
+        connection.close()
+
+
 @pytest.fixture
 def dashboard_on(monkeypatch):
-    """Point the dashboard's lazily created engine (and its geometry cache) at a test database."""
+    """Point the dashboard's lazily created engines (and its geometry cache) at a test database."""
     from dashboard import database, geometry
 
     def use(url: URL) -> None:
         monkeypatch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
-        database._sessions.cache_clear()
+        database.clear()
         geometry._geometry.cache_clear()
 
     yield use
-    database._sessions.cache_clear()
+    database.clear()
     geometry._geometry.cache_clear()
+
+
+@pytest.fixture
+def signed_in():
+    """``signed_in(principal)``: serve the rest of the test as that user (what the sign-in hook sets per request)."""
+    from geo import access
+
+    tokens = []
+
+    def use(principal) -> None:
+        tokens.append(access.CURRENT.set(principal))
+
+    yield use
+    for token in reversed(tokens):
+        access.CURRENT.reset(token)

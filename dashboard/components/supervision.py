@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from dash import dcc, html
+from sqlalchemy import text
 
 from dashboard.database import read_session
+from geo import access
 from geo.boundaries import county_names
 from geo.deadlines import last_data_day
 from geo.errors import InvalidInput
@@ -15,8 +17,13 @@ CITY_OPTION = {"label": "信阳市（全市）", "value": ""}
 
 
 def area_options() -> list[dict]:
-    """The whole city, then every county-level unit by code."""
+    """The areas the signed-in user may choose: the whole city and every county-level unit for city-wide
+    roles; only their own county or township (as the default value '') for a supervisor."""
+    principal = access.current()
     with read_session() as session:
+        if principal.role in access.SUPERVISORS:
+            name = session.scalar(text("SELECT name FROM region WHERE code = :code"), {"code": principal.region_code})
+            return [{"label": f"{name}（本辖区）", "value": ""}]
         counties = county_names(session)
     return [CITY_OPTION] + [{"label": name, "value": code} for code, name in sorted(counties.items())]
 

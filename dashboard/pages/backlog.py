@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import dash
-from dash import Input, Output, callback, dcc, html, no_update
+from dash import Input, Output, dcc, html, no_update
 
+from dashboard.guard import page_callback, page_layout, scoped_area
 from dashboard.components.supervision import (
     area_options,
     chinese_day,
@@ -23,6 +24,8 @@ from geo.errors import FengqiaoError
 
 dash.register_page(__name__, path="/backlog", name="积案攻坚", title="枫桥网格 · 积案攻坚", order=5)
 
+callback = page_callback("backlog")
+
 TREND_START = date(2023, 1, 1)
 """The plan's first day: the trend runs from here to the chosen day."""
 MAX_CASES = 200
@@ -30,6 +33,7 @@ MAX_LEADERS = 50
 AGAIN = "again"
 
 
+@page_layout("backlog")
 def layout(**_kwargs):
     return html.Div(
         [
@@ -84,7 +88,7 @@ def update(as_of, area, stages, again):
     """The board for one "as of" day and area; the stage and "petitioned again" filters narrow the case list."""
     try:
         day = parse_day(as_of, "截至日期")
-        area = area or ""
+        area = scoped_area(area)
         with read_session() as session:
             cases = backlog_cases(session, day, area)
             trend = resolution_trend(session, min(TREND_START, day), day, area)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, callback, dcc, html, no_update
+from dash import Input, Output, dcc, html, no_update
 
+from dashboard.guard import page_callback, page_layout, scoped_area
 from dashboard.components.supervision import (
     area_options,
     chinese_day,
@@ -22,11 +23,14 @@ from geo.errors import FengqiaoError
 
 dash.register_page(__name__, path="/clock", name="法定时限", title="枫桥网格 · 法定时限", order=4)
 
+callback = page_callback("clock")
+
 DEFAULT_WITHIN = 7
 MAX_ROWS = 200
 """Petitions listed at most (most urgent first); the summary counts all of them."""
 
 
+@page_layout("clock")
 def layout(**_kwargs):
     return html.Div(
         [
@@ -90,8 +94,9 @@ def update(as_of, within, area, by):
         within = DEFAULT_WITHIN if within is None else within
         within = int(within) if isinstance(within, (int, float)) and float(within).is_integer() else within
         with read_session() as session:
-            due = due_petitions(session, day, within, area or "")
-            summary = overdue_summary(session, day, within, area or "", by)
+            area = scoped_area(area)
+            due = due_petitions(session, day, within, area)
+            summary = overdue_summary(session, day, within, area, by)
     except FengqiaoError as exc:
         return (no_update,) * 6 + (str(exc),)
     overdue = int((due["state"] == "overdue").sum())

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import dash
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard.database import read_session, write_session
 from dashboard.figures.compliance import (
@@ -19,7 +19,9 @@ from dashboard.figures.compliance import (
 )
 from dashboard.figures.maps import source_note
 from dashboard.geometry import level_geometry
-from geo.enums import RegionLevel, ReportKind
+from dashboard.guard import check_area, check_write, page_callback, page_layout, scoped_area
+from geo import access
+from geo.enums import RegionLevel, ReportKind, Role
 from geo.errors import FengqiaoError
 from geo.screening import (
     LOCAL,
@@ -36,6 +38,8 @@ from geo.screening import (
 )
 
 dash.register_page(__name__, path="/compliance", name="排查报告", title="枫桥网格 · 排查报告", order=3)
+
+callback = page_callback("compliance")
 
 WEEKS = [date(2023, 1, 2) + timedelta(weeks=i) for i in range(156)]
 """The plan's weeks, Monday to Sunday, 2 January 2023 to 28 December 2025: the slider's positions."""
@@ -61,19 +65,30 @@ def weeks_text(start: date, end: date) -> str:
 
 
 def area_of(county: str | None, township: str | None) -> str:
-    return township or county or ""
+    """The chosen area, refused (and logged) when it lies outside the user's own."""
+    return scoped_area(township or county)
 
 
 def default_as_of() -> date:
     return min(date.today(), PLAN_END)
 
 
+@page_layout("compliance")
 def layout(**_kwargs):
+    principal = access.current()
     with read_session() as session:
         counties = reporting_units(session, "", ["county"])
         rules = cadences(session, date.today())
-    county_options = [{"label": "信阳市（全市）", "value": ""}] + [
-        {"label": r.name, "value": r.code} for r in counties.itertuples()]
+    county_options = [{"label": r.name, "value": r.code} for r in counties.itertuples()]
+    township_value, township_choices = None, []
+    if principal.role in access.SUPERVISORS:
+        county_value = principal.region_code[:6]
+        county_choices = [option for option in county_options if option["value"] == county_value]
+        if principal.role is Role.TOWNSHIP_SUPERVISOR:
+            township_value = principal.region_code
+            township_choices = [o for o in _townships(county_value) if o["value"] == township_value]
+    else:
+        county_value, county_choices = "", [{"label": "信阳市（全市）", "value": ""}] + county_options
     return html.Div(
         [
             dcc.Store(id="cp-declared", data=0),
@@ -89,10 +104,11 @@ def layout(**_kwargs):
                                               marks=week_marks(), allowCross=False, updatemode="mouseup",
                                               allow_direct_input=False),
                               html.Div(id="cp-weeks-text", className="hint")], className="control wide"),
-                    html.Div([html.Label("县区"), dcc.Dropdown(id="cp-county", options=county_options, value="",
-                                                             clearable=False)], className="control"),
-                    html.Div([html.Label("乡镇（街道）"), dcc.Dropdown(id="cp-township", options=[], value=None,
-                                                                   placeholder="全部乡镇")], className="control"),
+                    html.Div([html.Label("县区"), dcc.Dropdown(id="cp-county", options=county_choices,
+                                                             value=county_value, clearable=False)], className="control"),
+                    html.Div([html.Label("乡镇（街道）"), dcc.Dropdown(id="cp-township", options=township_choices,
+                                                                   value=township_value, placeholder="全部乡镇",
+                                                                   clearable=township_value is None)], className="control"),
                 ],
                 className="controls compliance-controls",
             ),
@@ -126,7 +142,7 @@ def layout(**_kwargs):
                         html.H3("敏感时期（每日一碰）"),
                         html.Div(id="cp-sensitive", className="scroll-table"),
                         html.H4("发布敏感时期（管理员）"),
-                        html.Div([
+                        html.Div(className="form", hidden=not principal.may("declare_sensitive_period"), children=[
                             html.Div([html.Label("名称"), dcc.Input(id="cp-sp-name", type="text", placeholder="如：全国两会",
                                                                   className="input")], className="field"),
                             html.Div([html.Label("起止日期"),
@@ -136,12 +152,10 @@ def layout(**_kwargs):
                             html.Div([html.Label("覆盖县区（留空为全市）"),
                                       dcc.Dropdown(id="cp-sp-counties", options=county_options[1:], multi=True,
                                                    placeholder="全市")], className="field"),
-                            html.Div([html.Label("发布人"), dcc.Input(id="cp-sp-by", type="text", className="input",
-                                                                   placeholder="单位或姓名")], className="field"),
                             html.Div([html.Label("备注"), dcc.Input(id="cp-sp-note", type="text", className="input")],
                                      className="field"),
                             html.Button("发布", id="cp-sp-submit", n_clicks=0, className="button"),
-                        ], className="form"),
+                        ]),
                         html.Div(id="cp-sp-result", role="status"),
                     ], className="panel"),
                 ],
@@ -166,15 +180,19 @@ def layout(**_kwargs):
                                              value="zero", inline=True, className="radio")], className="field"),
                     html.Div([html.Label("发现纠纷数"), dcc.Input(id="cp-entry-found", type="number", min=0, step=1,
                                                                value=0, className="input")], className="field"),
-                    html.Div([html.Label("填报人"), dcc.Input(id="cp-entry-by", type="text", className="input",
-                                                           placeholder="单位或姓名")], className="field"),
                     html.Button("提交报告", id="cp-entry-submit", n_clicks=0, className="button"),
                 ], className="form"),
                 html.Div(id="cp-entry-result", role="status"),
-            ], className="panel"),
+            ], className="panel", hidden=not principal.may("enter_report")),
         ],
         className="compliance-page",
     )
+
+
+def _townships(county: str) -> list[dict]:
+    with read_session() as session:
+        townships = reporting_units(session, county, ["township"])
+    return [{"label": r.name, "value": r.code} for r in townships.itertuples()]
 
 
 def _alert(exc: FengqiaoError) -> html.Div:
@@ -183,11 +201,16 @@ def _alert(exc: FengqiaoError) -> html.Div:
 
 @callback(Output("cp-township", "options"), Output("cp-township", "value"), Input("cp-county", "value"))
 def township_options(county):
+    """The townships of the chosen county (only their own for a township supervisor, chosen already)."""
     if not county:
         return [], None
-    with read_session() as session:
-        townships = reporting_units(session, county, ["township"])
-    return [{"label": r.name, "value": r.code} for r in townships.itertuples()], None
+    principal = access.current()
+    if principal.role is not Role.TOWNSHIP_SUPERVISOR:
+        check_area(county)
+    options = _townships(county)
+    if principal.role is Role.TOWNSHIP_SUPERVISOR:
+        return [o for o in options if o["value"] == principal.region_code], principal.region_code
+    return options, None
 
 
 @callback(Output("cp-entry-unit", "options"), Input("cp-county", "value"), Input("cp-township", "value"))
@@ -366,15 +389,15 @@ def update_sensitive(_declared):
     State("cp-sp-dates", "start_date"),
     State("cp-sp-dates", "end_date"),
     State("cp-sp-counties", "value"),
-    State("cp-sp-by", "value"),
     State("cp-sp-note", "value"),
     State("cp-declared", "data"),
     prevent_initial_call=True,
 )
-def declare(_n, name, starts_on, ends_on, counties, declared_by, note, declared):
+def declare(_n, name, starts_on, ends_on, counties, note, declared):
+    principal = check_write("declare_sensitive_period")
     try:
         with write_session() as session:
-            declare_sensitive_period(session, name, starts_on, ends_on, counties, declared_by, note)
+            declare_sensitive_period(session, name, starts_on, ends_on, counties, principal.username, note)
     except FengqiaoError as exc:
         return _alert(exc), no_update
     scope = "全市" if not counties else f"{len(counties)} 个县区"
@@ -391,15 +414,15 @@ def declare(_n, name, starts_on, ends_on, counties, declared_by, note, declared)
     State("cp-entry-period", "date"),
     State("cp-entry-zero", "value"),
     State("cp-entry-found", "value"),
-    State("cp-entry-by", "value"),
     State("cp-entered", "data"),
     prevent_initial_call=True,
 )
-def enter(_n, unit, kind, period_start, zero, found, entered_by, entered):
+def enter(_n, unit, kind, period_start, zero, found, entered):
     """Write the report (source 'entered', submitted now) and say how it counts: on time, zero or late."""
+    principal = check_write("enter_report", unit or "")
     try:
         with write_session() as session:
-            saved = enter_report(session, unit, kind, period_start, zero == "zero", found, entered_by)
+            saved = enter_report(session, unit, kind, period_start, zero == "zero", found, principal.username)
     except FengqiaoError as exc:
         return _alert(exc), no_update
     verdict = {"late": "逾期报告（超过截止时间后录入）", "zero": "按时零报告", "on_time": "按时报告"}[saved.status]

@@ -8,13 +8,16 @@ from datetime import date
 from pathlib import Path
 
 import dash
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 
 from dashboard.database import read_session, write_session
 from dashboard.figures.review import radar_figure, score_bars, trend_figure, zero_map
 from dashboard.geometry import level_geometry
+from dashboard.guard import check_area, check_write, page_callback, page_layout
 from dashboard.review_pack import review_pdf, review_workbook
 from etl.catalogue import load_catalogue, read_catalogue
+from geo import access
+from geo.audit import record
 from geo.criteria import (
     catalogue_years,
     changes_since_last_review,
@@ -30,11 +33,14 @@ from geo.errors import FengqiaoError
 
 dash.register_page(__name__, path="/demo-county", name="示范县创建", title="枫桥网格 · 示范县创建", order=2)
 
+callback = page_callback("demo_county")
+
 MAX_COMPARED = 4
 CATALOGUE_SUFFIXES = (".csv", ".yaml", ".yml")
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 
+@page_layout("demo_county")
 def layout(**_kwargs):
     with read_session() as session:
         years = catalogue_years(session)
@@ -72,7 +78,7 @@ def layout(**_kwargs):
             html.Div([html.H3("零上访村（社区）"), html.Div(id="dc-zero-counts"),
                       dcc.Graph(id="dc-zero-map", style={"height": "560px"}),
                       html.P("村（社区）边界为示意边界（程序生成，非官方数据）。", className="map-note")], className="panel"),
-            html.Div([
+            html.Div(hidden=not access.current().may("catalogue"), children=[
                 html.H3("创建标准目录（管理员）"),
                 html.P("上传 CSV 或 YAML（列：年度、指标、权重、目标值、方向、计算方式、单位、说明）；同一年度同名指标会被更新。",
                        className="hint"),
@@ -89,6 +95,8 @@ def _check_choice(counties) -> list[str]:
     counties = list(counties or [])
     if not 2 <= len(counties) <= MAX_COMPARED:
         raise FengqiaoError(f"请选择 2 到 {MAX_COMPARED} 个县区进行对比（当前 {len(counties)} 个）。")
+    for county in counties:
+        check_area(county)
     return counties
 
 
@@ -202,6 +210,7 @@ def download(xlsx_clicks, pdf_clicks, year, counties):
           prevent_initial_call=True)
 def upload_catalogue(contents, filename):
     """Import a criteria catalogue. The file name only chooses the parser; it is never used as a path."""
+    principal = check_write("catalogue")
     suffix = Path(filename or "").suffix.lower()
     if suffix not in CATALOGUE_SUFFIXES:
         return html.P(f"只接受 {'、'.join(CATALOGUE_SUFFIXES)} 文件（收到：{filename}）。", className="error")
@@ -215,5 +224,6 @@ def upload_catalogue(contents, filename):
             return html.Pre(str(exc), className="error", id="dc-upload-error")
     with write_session() as session:
         counts = load_catalogue(frame, session)
+        record(session, principal.username, "catalogue", filename, counts)
     return html.P(f"已导入 {filename}：新增 {counts['new']} 条，更新 {counts['updated']} 条，未变 {counts['unchanged']} 条。",
                   id="dc-upload-ok")

@@ -18,15 +18,18 @@ import time
 from pathlib import Path
 
 import dash
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 
-from dashboard.database import read_session, write_session
+from dashboard.guard import check_write, page_callback, page_layout
+from dashboard.database import owner_session, read_session
 from etl.ledger_reports import error_report, template_workbook
 from etl.ledgers import ImportResult, load_ledger, read_ledger
 from geo.errors import FengqiaoError
 from geo.models import ImportKind
 
 dash.register_page(__name__, path="/import", name="数据导入", title="枫桥网格 · 数据导入", order=7)
+
+callback = page_callback("imports")
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
@@ -61,6 +64,7 @@ def _forget_old_uploads() -> None:
             path.unlink(missing_ok=True)
 
 
+@page_layout("imports")
 def layout(**_kwargs):
     return html.Div(
         [
@@ -131,6 +135,7 @@ def _read(path: Path, kind: str, crs: str, filename: str):
 )
 def preview(contents, filename, kind, crs):
     """Check the upload and report what an import would do, without writing anything."""
+    check_write("import")
     def refuse(message: str):
         return html.P(message, className="error", id="imp-error"), None, True, True, ""
 
@@ -175,13 +180,14 @@ def confirm(n_clicks, state):
     """Import the previewed file for real, in one transaction."""
     if not n_clicks or not state:
         return no_update, no_update, no_update
+    principal = check_write("import")
     try:
         path = _stored(state.get("token"), state.get("suffix"))
         if not path.exists():
             raise FengqiaoError("上传已过期，请重新上传文件。")
         frame = _read(path, state["kind"], state["crs"], state["file"])
-        with write_session() as session:
-            result = load_ledger(frame, session, imported_by="仪表盘上传")
+        with owner_session() as session:  # COPY needs the owner; the role was checked above
+            result = load_ledger(frame, session, imported_by=principal.username)
     except FengqiaoError as exc:
         return html.P(str(exc), className="error", id="imp-error"), True, no_update
     _stored(state["token"], ".errors.xlsx").write_bytes(error_report(result))

@@ -4,7 +4,8 @@ the county ranking, big-screen mode and exports."""
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
+from werkzeug.exceptions import Forbidden as HttpForbidden
 
 from dashboard.components.kpi_band import make_kpi_band
 from dashboard.database import read_session
@@ -12,7 +13,9 @@ from dashboard.exports import table_workbook
 from dashboard.figures.maps import measure_map, measure_patch, source_note
 from dashboard.figures.ranking import county_ranking
 from dashboard.geometry import level_geometry
+from dashboard.guard import check_area, page_callback, page_layout, refuse, scoped_area
 from dashboard.period import MONTHS, month_marks, period_of, period_text
+from geo import access
 from geo.dispute_stats import MEASURES, DisputeFilter, dispute_measures, measure_values, unit_disputes, unit_trail
 from geo.enums import DisputeDomain, DisputeStatus, RiskLevel
 from geo.errors import FengqiaoError
@@ -20,6 +23,8 @@ from geo.hotspots import METHOD
 from geo.kpis import KPIS, kpi_frame, kpi_summary
 
 dash.register_page(__name__, path="/", name="综合研判", title="枫桥网格 · 综合研判", order=0)
+
+callback = page_callback("overview")
 
 LEVEL_NAMES = {"county": "县区", "township": "乡镇（街道）", "grid": "网格"}
 NEXT_LEVEL = {"county": "township", "township": "grid"}
@@ -32,20 +37,47 @@ def _options(enum_cls) -> list[dict]:
     return [{"label": member.label, "value": member.value} for member in enum_cls]
 
 
+def root_scope(level: str | None = None) -> dict:
+    """The top of the user's map: the city for city-wide roles, a supervisor's own county or township."""
+    principal = access.current()
+    if principal.role not in access.SUPERVISORS:
+        return {**CITY, "level": level if level in LEVEL_NAMES else "county"}
+    area = principal.region_code
+    below = _level_below(area)
+    with read_session() as session:
+        trail = [step for step in unit_trail(session, area) if principal.covers(step[0])]
+    return {"area": area, "level": level if level in levels_below(area) else below, "trail": trail}
+
+
+def levels_below(area: str) -> list[str]:
+    """The map levels that can be drawn inside ``area``."""
+    return list(LEVEL_NAMES)[list(LEVEL_NAMES).index(_level_below(area)):]
+
+
 def initial_scope(level: str | None = None, area: str | None = None) -> dict:
-    """The scope a link asks for (``/?area=411502`` or ``/?level=grid``); unknown values fall back to the city."""
+    """The scope a link asks for (``/?area=411502`` or ``/?level=grid``); unknown values fall back to the
+    user's root. An area outside the user's own is refused (logged)."""
     if area and area.isdigit() and len(area) in (6, 12):
+        check_area(area)
         with read_session() as session:
             trail = unit_trail(session, area)
         if trail:
-            return {"area": area, "level": _level_below(area), "trail": [["", "信阳市"], *trail]}
-    return {**CITY, "level": level if level in LEVEL_NAMES else "county"}
+            root = root_scope()
+            trail = [step for step in trail if step[0] not in {code for code, _ in root["trail"]}]
+            return {"area": area, "level": _level_below(area), "trail": root["trail"] + trail}
+    return root_scope(level)
 
 
+@page_layout("overview")
 def layout(level: str | None = None, area: str | None = None, **_kwargs):
+    try:
+        scope = initial_scope(level, area)
+    except HttpForbidden:
+        return html.Div([html.H2("无权访问"), html.P(f"{area} 不在您的查看范围内。")], className="forbidden", id="forbidden")
+    city_wide = access.current().area_prefix == access.CITY_PREFIX
     return html.Div(
         [
-            dcc.Store(id="ov-scope", data=initial_scope(level, area)),
+            dcc.Store(id="ov-scope", data=scope),
             dcc.Store(id="ov-selected"),
             dcc.Interval(id="ov-play-timer", interval=1500, disabled=True),
             dcc.Interval(id="ov-refresh-timer", interval=REFRESH_MS, disabled=True),
@@ -84,7 +116,8 @@ def layout(level: str | None = None, area: str | None = None, **_kwargs):
                     html.Div([
                         html.Div([
                             html.Nav(id="ov-breadcrumb", className="breadcrumb"),
-                            dcc.RadioItems(id="ov-level", options=[{"label": v, "value": k} for k, v in LEVEL_NAMES.items()],
+                            dcc.RadioItems(id="ov-level", options=[{"label": LEVEL_NAMES[k], "value": k}
+                                                                   for k in levels_below(root_scope()["area"])],
                                            value=level if level in LEVEL_NAMES else "county", inline=True,
                                            className="radio"),
                             dcc.Dropdown(id="ov-measure", options=[{"label": v, "value": k} for k, v in MEASURES.items()],
@@ -108,7 +141,8 @@ def layout(level: str | None = None, area: str | None = None, **_kwargs):
                 className="map-row",
             ),
             html.Div(
-                [
+                hidden=not city_wide,  # a supervisor's overview stays inside their own area
+                children=[
                     html.Div([html.H3("县区比较"),
                               dcc.Dropdown(id="ov-rank-kpi", options=[{"label": k.label, "value": k.key} for k in KPIS],
                                            value=KPIS[0].key, clearable=False, className="measure")],
@@ -131,9 +165,10 @@ def _filter(period, domains, statuses, risks) -> DisputeFilter:
 
 
 def _map_values(scope: dict, chosen: DisputeFilter, measure: str):
-    units, neighbours = level_geometry(scope["level"], scope["area"])
+    area = scoped_area(scope["area"])  # a forged "" (the city) from a supervisor becomes their own area
+    units, neighbours = level_geometry(scope["level"], area)
     with read_session() as session:
-        measures = dispute_measures(session, scope["level"], scope["area"], chosen)
+        measures = dispute_measures(session, scope["level"], area, chosen)
     values = measure_values(measures[measures["code"].isin(units["code"])], measure, neighbours)
     return units, values, measures
 
@@ -201,7 +236,7 @@ def navigate(click, level, _crumbs, _units, scope):
     it only selects the cell. Crumbs go back up; the level radio shows the whole city at that level."""
     trigger = ctx.triggered_id
     if trigger == "ov-level":
-        return {**CITY, "level": level}, None
+        return root_scope(level), None
     if isinstance(trigger, dict) and trigger.get("type") == "ov-crumb":
         if not any(_crumbs):
             return no_update, no_update
@@ -251,15 +286,18 @@ def breadcrumb(scope):
 )
 def update_kpis(scope, period, _tick):
     start, end = period_of(period)
+    area = scoped_area(scope["area"])
     with read_session() as session:
-        values = kpi_summary(session, start, end, scope["area"])
-        months = kpi_frame(session, MONTHS[0], end, scope["area"], by="month")
+        values = kpi_summary(session, start, end, area)
+        months = kpi_frame(session, MONTHS[0], end, area, by="month")
     return make_kpi_band(values, months), f"{period_text(start, end)}（{scope['trail'][-1][1]}）"
 
 
 @callback(Output("ov-ranking", "figure"), Input("ov-period", "value"), Input("ov-rank-kpi", "value"),
           Input("ov-refresh-timer", "n_intervals"))
 def update_ranking(period, key, _tick):
+    if access.current().area_prefix != access.CITY_PREFIX:
+        raise refuse("县区比较仅对市级用户开放")
     start, end = period_of(period)
     kpi = next(k for k in KPIS if k.key == key)
     with read_session() as session:
@@ -282,6 +320,7 @@ def update_ranking(period, key, _tick):
 def update_records(code, period, domains, statuses, risks):
     if not code:
         return "单元纠纷记录", html.P("点击地图上的单元或排名表中的名称，查看该单元的纠纷记录（个人信息已脱敏）。", className="hint")
+    check_area(code)
     chosen = _filter(period, domains, statuses, risks)
     with read_session() as session:
         records = unit_disputes(session, code, chosen)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, callback, ctx, dcc, html, no_update
+from dash import Input, Output, ctx, dcc, html, no_update
 
+from dashboard.components.supervision import area_options
+from dashboard.guard import page_callback, page_layout, scoped_area
 from dashboard.database import read_session
 from dashboard.figures.pyramid import pyramid_figure, sankey_figure, small_multiples, trend_figure
 from dashboard.period import MONTHS, month_marks, period_of, period_text
@@ -23,16 +25,14 @@ from geo.pyramid import (
 
 dash.register_page(__name__, path="/pyramid", name="倒金字塔", title="枫桥网格 · 倒金字塔", order=1)
 
+callback = page_callback("pyramid")
+
 def _options(enum_cls) -> list[dict]:
     return [{"label": member.label, "value": member.value} for member in enum_cls]
 
 
+@page_layout("pyramid")
 def layout(**_kwargs):
-    with read_session() as session:
-        counties = county_level_counts(session, MONTHS[0], period_of([35, 35])[1])[["county_code", "county_name"]]
-    area_options = [{"label": "信阳市（全市）", "value": ""}] + [
-        {"label": r.county_name, "value": r.county_code} for r in counties.sort_values("county_code").itertuples()
-    ]
     return html.Div(
         [
             html.H2("信访“倒金字塔”：信访事项是否在县级及以下化解"),
@@ -43,7 +43,7 @@ def layout(**_kwargs):
                                               marks=month_marks(), allowCross=False, updatemode="mouseup",
                                               allow_direct_input=False),
                               html.Div(id="py-period-text", className="hint")], className="control wide"),
-                    html.Div([html.Label("地区"), dcc.Dropdown(id="py-area", options=area_options, value="",
+                    html.Div([html.Label("地区"), dcc.Dropdown(id="py-area", options=area_options(), value="",
                                                              clearable=False)], className="control"),
                     html.Div([html.Label("信访类别"), dcc.Dropdown(id="py-categories", options=_options(PetitionCategory),
                                                                multi=True, placeholder="全部类别")], className="control"),
@@ -76,7 +76,7 @@ def layout(**_kwargs):
 
 def _filters(period, area, categories, domains) -> tuple:
     start, end = period_of(period)
-    return start, end, area or "", tuple(categories or ()), tuple(domains or ())
+    return start, end, scoped_area(area), tuple(categories or ()), tuple(domains or ())
 
 
 @callback(

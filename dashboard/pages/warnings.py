@@ -5,20 +5,21 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import dash
-from dash import ALL, MATCH, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard.components.supervision import area_options, chinese_day, data_end, date_picker, parse_day
 from dashboard.database import read_session, write_session
 from dashboard.figures.maps import source_note
 from dashboard.figures.signals import signal_map, signal_patch, unit_severity
 from dashboard.geometry import level_geometry
+from dashboard.guard import check_write, page_callback, page_layout, scoped_area
+from geo.boundaries import scope_prefix
 from geo.enums import SignalKind
 from geo.errors import FengqiaoError
 from geo.kpis import LOCAL_TIMEZONE
 from geo.signals import (
     DEFINITIONS,
     LEVEL_LABELS,
-    MAX_NAME_LENGTH,
     MAX_NOTE_LENGTH,
     SEVERITY_LABELS,
     acknowledge,
@@ -30,12 +31,15 @@ from geo.signals import (
 
 dash.register_page(__name__, path="/warnings", name="风险预警", title="枫桥网格 · 风险预警", order=6)
 
+callback = page_callback("warnings")
+
 MAP_LEVELS = {"township": "乡镇（街道）", "grid": "网格"}
 MAX_CARDS = 100
 """Signals shown as cards at most (most severe first); the map and the counts cover all of them."""
 LOCAL = ZoneInfo(LOCAL_TIMEZONE)
 
 
+@page_layout("warnings")
 def layout(**_kwargs):
     return html.Div(
         [
@@ -48,10 +52,6 @@ def layout(**_kwargs):
                     html.Div([html.Label("预警类别"), dcc.Dropdown(id="wn-kinds", multi=True, placeholder="全部类别",
                                                                options=[{"label": k.label, "value": k.value}
                                                                         for k in SignalKind])], className="control"),
-                    html.Div([html.Label("确认人（登录功能上线前请填写姓名）"),
-                              dcc.Input(id="wn-by", type="text", placeholder="确认人姓名", maxLength=MAX_NAME_LENGTH,
-                                        persistence=True, persistence_type="local", className="text-input")],
-                             className="control"),
                 ],
                 className="controls",
             ),
@@ -100,11 +100,9 @@ def update(day_value, level, area, kinds):
     """The signals of the day: the map (geometry only when the level or area changes) and one card per signal."""
     try:
         day = parse_day(day_value, "预警日期")
-        area = area or ""
+        area = scoped_area(area)
         with read_session() as session:
-            signals = compute_signals(session, day)
-            if area:
-                signals = signals[signals["county_code"] == area]
+            signals = _in_area(compute_signals(session, day), area)
             if kinds:
                 signals = signals[signals["kind"].isin(kinds)]
             keys = list(signals["signal_key"])
@@ -121,6 +119,11 @@ def update(day_value, level, area, kinds):
     else:
         figure = signal_map(units, values, SEVERITY_LABELS, title)
     return figure, source_note(units), _summary(signals, acknowledged, day), _cards(signals, acks, earlier), ""
+
+
+def _in_area(signals, area: str):
+    """The signals of units inside ``area`` ('' is the whole city)."""
+    return signals[signals["unit_code"].str.startswith(scope_prefix(area))] if area else signals
 
 
 def _summary(signals, acknowledged: int, day) -> html.Div:
@@ -215,19 +218,19 @@ def _ack_view(acks, earlier=None) -> list:
     State({"type": "wn-ack", "key": MATCH}, "id"),
     State({"type": "wn-ack", "key": MATCH}, "value"),
     State({"type": "wn-ack-note", "key": MATCH}, "value"),
-    State("wn-by", "value"),
     State({"type": "wn-card", "key": MATCH}, "className"),
     prevent_initial_call=True,
 )
-def acknowledge_signal(n_clicks, button_id, unit_code, note, by, class_name):
+def acknowledge_signal(n_clicks, button_id, unit_code, note, class_name):
     """Record an acknowledgement (never replacing an earlier one) and show every acknowledgement of the signal."""
     if not n_clicks:
         return no_update, no_update, no_update
     key = button_id["key"]
+    principal = check_write("acknowledge", unit_code)
     error = None
     try:
         with write_session() as session:
-            acknowledge(session, key, unit_code, by, note)
+            acknowledge(session, key, unit_code, principal, note)
     except FengqiaoError as exc:
         error = str(exc)
     with read_session() as session:
@@ -253,9 +256,7 @@ def count_acknowledged(_classes, day_value, area, kinds):
     try:
         day = parse_day(day_value, "预警日期")
         with read_session() as session:
-            signals = compute_signals(session, day)
-            if area:
-                signals = signals[signals["county_code"] == area]
+            signals = _in_area(compute_signals(session, day), scoped_area(area))
             if kinds:
                 signals = signals[signals["kind"].isin(kinds)]
             return f"{acknowledged_count(session, signals['signal_key']):,}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from geo.enums import RecordSource
@@ -68,3 +69,36 @@ class MemberHouseholdLink(Base):
     valid_to: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     assigned_by: Mapped[str] = mapped_column(sa.Text)
     ended_by: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class LinkChange(Base):
+    """One change a supervisor made to the links (link, unlink, move, accept a suggestion, or undo).
+
+    ``items`` lists ``{"household_id", "from_member", "to_member", "exception"}`` for every household
+    touched, so the change can be shown, audited and undone; ``undone_by`` points at the undoing change.
+    """
+
+    __tablename__ = "link_change"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    username: Mapped[str] = mapped_column(sa.Text, index=True)
+    township_code: Mapped[str] = mapped_column(sa.String(12), index=True)
+    kind: Mapped[str] = mapped_column(sa.Text)
+    items: Mapped[list] = mapped_column(JSONB)
+    undone_by: Mapped[int | None] = mapped_column(sa.ForeignKey("link_change.id"))
+
+
+class LinkCap(Base):
+    """A township's cap on the households one member may be linked to (15 where none is set)."""
+
+    __tablename__ = "link_cap"
+    __table_args__ = (sa.CheckConstraint("cap BETWEEN 1 AND 100", name="cap_range"),)
+
+    township_code: Mapped[str] = mapped_column(sa.ForeignKey("region.code"), primary_key=True)
+    cap: Mapped[int] = mapped_column(sa.SmallInteger)
+    set_by: Mapped[str] = mapped_column(sa.Text)
+    set_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+
+
+DEFAULT_LINK_CAP = 15

@@ -27,6 +27,27 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def demo_accounts(database_url) -> dict[str, tuple[str, str | None]]:
+    """Create the demo accounts in the test's database: username → (password, region code)."""
+    from etl.demo.users import create_demo_users
+    from geo import db
+
+    engine = db.make_engine(database_url)
+    with db.session_factory(engine).begin() as session:
+        accounts = create_demo_users(session)
+    engine.dispose()
+    return {username: (password, region) for username, _, _, region, password in accounts}
+
+
+def sign_in(page, base: str, username: str, password: str, path: str = "/") -> None:
+    """Sign in through the login form and land on ``path``."""
+    page.goto(f"{base}/login?next={path}")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login-submit")
+    page.wait_for_load_state("domcontentloaded")
+
+
 def start_server(database_url, log_path: Path) -> tuple[subprocess.Popen, str]:
     """Run the real command in a child process and wait until it answers."""
     port = _free_port()
@@ -40,7 +61,7 @@ def start_server(database_url, log_path: Path) -> tuple[subprocess.Popen, str]:
         if process.poll() is not None:
             raise RuntimeError(f"fengqiao serve exited: {log_path.read_text()}")
         try:
-            urllib.request.urlopen(base + "/", timeout=2)
+            urllib.request.urlopen(base + "/login", timeout=2)
             return process, base
         except OSError:
             time.sleep(0.3)
@@ -48,12 +69,29 @@ def start_server(database_url, log_path: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"fengqiao serve did not answer within 60 s: {log_path.read_text()}")
 
 
-@pytest.fixture
-def live_server(fresh_db_url, tmp_path):
-    process, base = start_server(fresh_db_url, tmp_path / "serve.log")
-    yield base
+class LiveServer(str):
+    """The server's base URL, its demo accounts, and a folder for screenshots the tests take."""
+
+    screenshot_dir: Path
+    accounts: dict[str, tuple[str, str | None]]
+
+    def sign_in(self, page, username: str = "demo_leader", path: str = "/") -> None:
+        sign_in(page, str(self), username, self.accounts[username][0], path)
+
+
+def _serve(database_url, tmp_path):
+    accounts = demo_accounts(database_url)
+    process, base = start_server(database_url, tmp_path / "serve.log")
+    server = LiveServer(base)
+    server.screenshot_dir, server.accounts = tmp_path, accounts
+    yield server
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture
+def live_server(fresh_db_url, tmp_path):
+    yield from _serve(fresh_db_url, tmp_path)
 
 
 @pytest.fixture(scope="session")
@@ -74,17 +112,6 @@ def page(browser):
     context.close()
 
 
-class LiveServer(str):
-    """The server's base URL, with a folder for screenshots the tests take."""
-
-    screenshot_dir: Path
-
-
 @pytest.fixture
 def demo_live_server(fresh_demo_db_url, tmp_path):
-    process, base = start_server(fresh_demo_db_url, tmp_path / "serve.log")
-    server = LiveServer(base)
-    server.screenshot_dir = tmp_path
-    yield server
-    process.terminate()
-    process.wait(timeout=10)
+    yield from _serve(fresh_demo_db_url, tmp_path)
