@@ -107,7 +107,7 @@ def logout():
 
 def _before_request():
     path = flask.request.path
-    flask.g.principal_token = None
+    flask.g.principal_token = access.CURRENT.set(None)  # nobody, until the cookie says otherwise
     if path.startswith(PUBLIC_PREFIXES):
         return None
     with write_session() as session:
@@ -116,7 +116,7 @@ def _before_request():
         if path.startswith(API_PREFIX):
             return flask.Response("未登录或会话已过期，请重新登录。", status=401, mimetype="text/plain")
         return flask.redirect(f"/login?next={quote(flask.request.full_path.rstrip('?'))}")
-    flask.g.principal_token = access.CURRENT.set(principal)
+    access.CURRENT.set(principal)  # the teardown restores what was there before the request
     page = page_key(path)
     if page and not principal.may_open(page):
         if path == "/":

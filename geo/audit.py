@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from geo.kpis import LOCAL_TIMEZONE
 from geo.models import AuditLog
+
+LOCAL = ZoneInfo(LOCAL_TIMEZONE)
+"""Days in the filters are days in China."""
 
 ACTION_LABELS = {
     "sign_in": "登录", "sign_in_failed": "登录失败", "sign_in_refused": "拒绝登录", "sign_out": "退出",
@@ -28,15 +33,15 @@ def record(session: Session, username: str, action: str, target: str | None, det
 
 def entries(session: Session, *, username: str | None = None, action: str | None = None,
             since: date | None = None, until: date | None = None, limit: int = 500) -> pd.DataFrame:
-    """The newest entries first, filtered by user (exact), action and day range (inclusive)."""
+    """The newest entries first, filtered by user (exact), action and day range (inclusive, China time)."""
     query = select(AuditLog.at, AuditLog.username, AuditLog.action, AuditLog.target, AuditLog.detail)
     if username:
         query = query.where(AuditLog.username == username)
     if action:
         query = query.where(AuditLog.action == action)
     if since:
-        query = query.where(AuditLog.at >= datetime.combine(since, datetime.min.time()).astimezone())
+        query = query.where(AuditLog.at >= datetime.combine(since, time(), LOCAL))
     if until:
-        query = query.where(AuditLog.at < datetime.combine(until + timedelta(days=1), datetime.min.time()).astimezone())
+        query = query.where(AuditLog.at < datetime.combine(until + timedelta(days=1), time(), LOCAL))
     rows = session.execute(query.order_by(AuditLog.id.desc()).limit(limit)).all()
     return pd.DataFrame(rows, columns=["at", "username", "action", "target", "detail"])

@@ -167,8 +167,9 @@ def _workbook(found: pd.DataFrame, filters: str, truncated: bool) -> bytes:
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([f"导出时间：{datetime.now(LOCAL):%Y-%m-%d %H:%M}（北京时间）"])
     sheet.append([f"筛选：{filters}"])
-    sheet.append([f"说明：符合条件的记录超过 {MAX_EXPORTED:,} 条，仅导出最新的 {MAX_EXPORTED:,} 条。" if truncated
-                  else f"说明：共 {len(found):,} 条，最新的在前。"])
+    note = (f"符合条件的记录超过 {MAX_EXPORTED:,} 条，仅导出最新的 {MAX_EXPORTED:,} 条" if truncated
+            else f"共 {len(found):,} 条，最新的在前")
+    sheet.append([f"说明：{note}。"])
     sheet.append([])
     sheet.append(HEADERS)
     for cell in sheet[sheet.max_row]:

@@ -58,10 +58,10 @@ def initial_scope(level: str | None = None, area: str | None = None) -> dict:
     """The scope a link asks for (``/?area=411502`` or ``/?level=grid``); unknown values fall back to the
     user's root. An area outside the user's own is refused (logged)."""
     if area and area.isdigit() and len(area) in (6, 12):
-        check_area(area)
         with read_session() as session:
             trail = unit_trail(session, area)
         if trail:
+            check_area(area)
             root = root_scope()
             trail = [step for step in trail if step[0] not in {code for code, _ in root["trail"]}]
             return {"area": area, "level": _level_below(area), "trail": root["trail"] + trail}

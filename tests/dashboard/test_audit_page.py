@@ -41,8 +41,8 @@ def logged(fresh_db_url, dashboard_on):
     """A database of its own holding ``LOG``, served by the dashboard; yields its owner engine."""
     engine = db.make_engine(fresh_db_url)
     with db.session_factory(engine).begin() as session:
-        session.add_all([AuditLog(username=u, action=a, target=t, detail=d, at=datetime(2026, 1, day, 12, tzinfo=BEIJING))
-                         for u, a, t, d, day in LOG])
+        session.add_all([AuditLog(username=u, action=a, target=t, detail=d,
+                                  at=datetime(2026, 1, day, 12, tzinfo=BEIJING)) for u, a, t, d, day in LOG])
     dashboard_on(fresh_db_url)
     yield engine
     engine.dispose()
@@ -102,6 +102,10 @@ def test_a_long_list_is_cut_with_a_note(audit, logged, signed_in, monkeypatch):
     monkeypatch.setattr(audit, "MAX_ROWS", 2)
     title, listing, _ = run(audit.update, None, None, None, None, None)
     assert "仅显示最新的 2 条" in title and len(_rows(listing)) == 2
+    monkeypatch.setattr(audit, "MAX_EXPORTED", 3)
+    download = run(audit.download, None, 1, None, None, None, None)
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(download["content"]))).active
+    assert "仅导出最新的 3 条" in sheet["A4"].value and sheet.max_row == 6 + 3
 
 
 def test_the_export_holds_the_filtered_entries_in_full(audit, logged, signed_in):

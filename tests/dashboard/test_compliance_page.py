@@ -12,7 +12,11 @@ from dash import Patch, no_update
 from dashboard.app import create_app
 from dashboard.figures.compliance import MATRIX_CODES, NO_REPORT
 from geo import db, screening
+from geo.access import Principal
+from geo.enums import Role
+from tests.dashboard.conftest import LEADER
 from tests.dashboard.test_overview import run
+from werkzeug.exceptions import Forbidden as HttpForbidden
 
 LIANGHUI_2024 = (date(2024, 2, 26), date(2024, 3, 11))  # the weeks around the 2024 sessions (1–11 March)
 TOWNSHIP = "411502001000"  # 老城街道, 13 communities
@@ -132,19 +136,23 @@ def test_entry_units_follow_the_area(on_demo):
     assert [o["value"] for o in township][0] == TOWNSHIP and len(township) == 14
 
 
-def test_declaring_a_sensitive_period_makes_daily_reports_due(on_fresh):
+def test_declaring_a_sensitive_period_makes_daily_reports_due(on_fresh, signed_in):
     page, engine = on_fresh
     weeks = positions(page, date(2025, 6, 2), date(2025, 6, 2))
     before, *_ = run(page.update_matrix, None, weeks, "411502", TOWNSHIP, 0, 0)
     assert set(np.array(before.data[0].z, dtype=float)[:, 0]) != {MATRIX_CODES["missing"]}  # most filed that week
-    error, store = run(page.declare, "cp-sp-submit.n_clicks", 1, " ", "2025-06-02", "2025-06-03", None, "市联席办", None, 0)
+    with pytest.raises(HttpForbidden):  # the city leadership reads everything and writes nothing
+        run(page.declare, "cp-sp-submit.n_clicks", 1, "端午节", "2025-06-02", "2025-06-03", None, None, 0)
+    signed_in(Principal("city_admin", Role.ADMIN, None, "市联席办"))
+    error, store = run(page.declare, "cp-sp-submit.n_clicks", 1, " ", "2025-06-02", "2025-06-03", None, None, 0)
     assert "名称" in text_of(error) and store is no_update
     message, store = run(page.declare, "cp-sp-submit.n_clicks", 1, "端午节", "2025-06-02", "2025-06-03", ["411502"],
-                         "市联席办", "测试", 0)
+                         "测试", 0)
     assert store == 1 and "已发布敏感时期“端午节”" in message.children
     with engine.connect() as conn:
         row = conn.execute(sa.text("SELECT county_codes, source, declared_by FROM sensitive_period WHERE name = '端午节'")).one()
-    assert tuple(row) == (["411502"], "entered", "市联席办")
+    assert tuple(row) == (["411502"], "entered", "city_admin")
+    signed_in(LEADER)
     assert "端午节" in text_of(run(page.update_sensitive, None, store))
     after, *_ = run(page.update_matrix, None, weeks, "411502", TOWNSHIP, 0, store)
     # nobody filed the daily reports the new period asks for: every village's week is now missing
@@ -153,19 +161,24 @@ def test_declaring_a_sensitive_period_makes_daily_reports_due(on_fresh):
     assert set(np.array(elsewhere.data[0].z, dtype=float)[:, 0]) != {MATRIX_CODES["missing"]}
 
 
-def test_the_entry_form_writes_a_late_report(on_fresh):
+def test_the_entry_form_writes_a_late_report(on_fresh, signed_in):
     page, engine = on_fresh
     with db.session_factory(engine)() as session:
         gaps = screening.compliance(session, date(2024, 4, 8), date(2024, 4, 14), "411502", levels=["village"])
     missing = gaps[(gaps["status"] == "missing") & (gaps["kind"] == "weekly")].iloc[0]
     unit, monday = missing["unit_code"], missing["period_start"]
     weeks = positions(page, monday, monday)
+    township = unit[:9] + "000"
+    elsewhere = Principal("other", Role.TOWNSHIP_SUPERVISOR, "411522001000" if township != "411522001000" else "411502001000")
+    signed_in(elsewhere)
+    with pytest.raises(HttpForbidden):
+        run(page.enter, "cp-entry-submit.n_clicks", 1, unit, "weekly", str(monday), "zero", 0, 0)
+    signed_in(Principal("laocheng", Role.TOWNSHIP_SUPERVISOR, township, "老城街道综治中心"))
     refused, store = run(page.enter, "cp-entry-submit.n_clicks", 1, unit, "weekly", str(monday + timedelta(days=2)),
-                         "zero", 0, "老城街道综治中心", 0)
+                         "zero", 0, 0)
     assert f"应从 {monday} 开始" in text_of(refused) and store is no_update
     before = datetime.now(screening.LOCAL)
-    result, store = run(page.enter, "cp-entry-submit.n_clicks", 1, unit, "weekly", str(monday), "found", 2,
-                        "老城街道综治中心", 0)
+    result, store = run(page.enter, "cp-entry-submit.n_clicks", 1, unit, "weekly", str(monday), "found", 2, 0)
     assert store == 1 and "计为逾期报告" in result.children and result.className == "late"
     with engine.connect() as conn:
         row = conn.execute(sa.text(
@@ -173,15 +186,14 @@ def test_the_entry_form_writes_a_late_report(on_fresh):
             " WHERE unit_code = :u AND kind = 'weekly' AND period_start = :s"), {"u": unit, "s": monday}).one()
         audit = conn.execute(sa.text("SELECT username FROM audit_log WHERE action = 'enter_screening_report'")).scalar()
     assert (row.source, row.is_zero, row.disputes_found) == ("entered", False, 2)
-    assert before <= row.submitted_at <= datetime.now(screening.LOCAL) and audit == "老城街道综治中心"
-    township = unit[:9] + "000"
+    assert before <= row.submitted_at <= datetime.now(screening.LOCAL) and audit == "laocheng"
     figure, *_ = run(page.update_matrix, "cp-entered.data", weeks, "411502", township, store, 0)
     units = list(figure.data[0].y)
     with db.session_factory(engine)() as session:
         name = screening.reporting_units(session, township, ["village"]).set_index("code").loc[unit, "name"]
     row_of_unit = [i for i, label in enumerate(units) if label.startswith(name)][0]
     assert np.array(figure.data[0].z, dtype=float)[row_of_unit, 0] == MATRIX_CODES["late"]
-    again, _ = run(page.enter, "cp-entry-submit.n_clicks", 2, unit, "weekly", str(monday), "zero", 0, "老城街道综治中心", 1)
+    again, _ = run(page.enter, "cp-entry-submit.n_clicks", 2, unit, "weekly", str(monday), "zero", 0, 1)
     assert "不能重复报送" in text_of(again)
 
 

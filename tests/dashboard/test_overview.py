@@ -31,7 +31,7 @@ def run(callback, trigger: str | None, *args):
     def call():
         triggered = [{"prop_id": trigger, "value": None}] if trigger else []
         context_value.set(AttributeDict(triggered_inputs=triggered))
-        return getattr(callback, "__wrapped__", callback)(*args)
+        return callback(*args)  # the page_callback wrapper: role and area checks run too
     return copy_context().run(call)
 
 

@@ -8,7 +8,10 @@ import plotly.graph_objects as go
 import pytest
 
 from dashboard.app import create_app
+from geo.access import Principal
+from geo.enums import Role
 from tests.dashboard.test_overview import run
+from werkzeug.exceptions import Forbidden as HttpForbidden
 
 YEAR_2024 = [12, 23]
 
@@ -76,11 +79,14 @@ def test_review_pack_downloads(on_demo):
     assert xlsx["filename"].endswith(".xlsx")
 
 
-def test_catalogue_upload_reports_rows_and_refuses_other_files(fresh_demo_db_url, dashboard_on, pages):
+def test_catalogue_upload_reports_rows_and_refuses_other_files(fresh_demo_db_url, dashboard_on, pages, signed_in):
     dashboard_on(fresh_demo_db_url)  # the upload commits: a database of its own
     _, review = pages
     good = "year,name,weight,target,direction,measure\n2026,新指标,10,0.9,up,satisfaction_rate\n"
     payload = "data:text/csv;base64," + base64.b64encode(good.encode()).decode()
+    with pytest.raises(HttpForbidden):  # only administrators keep the catalogue
+        run(review.upload_catalogue, None, payload, "目录.csv")
+    signed_in(Principal("admin", Role.ADMIN))
     result = run(review.upload_catalogue, None, payload, "目录.csv")
     assert "新增 1 条" in json.dumps(result.to_plotly_json(), ensure_ascii=False)
     bad = "year,name,weight,target,direction\n2026,缺列,10,0.9,up\n"

@@ -14,7 +14,10 @@ from geo import db
 from geo.backlog import backlog_cases
 from geo.deadlines import due_petitions, last_data_day
 from geo.signals import compute_signals
+from geo.access import Principal
+from geo.enums import Role
 from tests.dashboard.test_overview import run
+from werkzeug.exceptions import Forbidden as HttpForbidden
 
 MID_2024 = "2024-06-30"
 
@@ -148,7 +151,7 @@ def test_warnings_filters(on_demo, demo_session):
     assert len(cards) - 1 == int((signals["county_code"] == "411522").sum())
 
 
-def test_acknowledging_writes_a_row_and_shows_who(fresh_demo_db_url, dashboard_on, pages):
+def test_acknowledging_writes_a_row_and_shows_who(fresh_demo_db_url, dashboard_on, pages, signed_in):
     dashboard_on(fresh_demo_db_url)
     warnings = pages["warnings"]
     engine = db.make_engine(fresh_demo_db_url)
@@ -158,8 +161,11 @@ def test_acknowledging_writes_a_row_and_shows_who(fresh_demo_db_url, dashboard_o
     card = cards[1]
     key = card.id["key"]
     button = _find(card, {"type": "wn-ack", "key": key})
+    with pytest.raises(HttpForbidden):  # the city leadership reads everything and writes nothing
+        run(warnings.acknowledge_signal, None, 1, button.id, button.value, "已核实", card.className)
+    signed_in(Principal("li", Role.COUNTY_SUPERVISOR, button.value[:6], "李督查"))
     status, class_name, note = run(warnings.acknowledge_signal, None, 1, button.id, button.value, "已核实，网格员跟进",
-                                   "李督查", card.className)
+                                   card.className)
     assert "acknowledged" in class_name and note == ""
     assert run(warnings.count_acknowledged, None, [class_name], day.isoformat(), "", None) == "1"
     assert run(warnings.count_acknowledged, None, [class_name], day.isoformat(), "", ["spike"]) == "0"
@@ -167,9 +173,14 @@ def test_acknowledging_writes_a_row_and_shows_who(fresh_demo_db_url, dashboard_o
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT signal_key, day, kind, unit_code, acknowledged_by, note FROM signal_ack")).all()
     assert rows == [(key, day, key.split(":")[0], button.value, "李督查", "已核实，网格员跟进")]
-    # Without a name nothing is written and the card says why.
-    status, class_name, _ = run(warnings.acknowledge_signal, None, 2, button.id, button.value, "", "  ", card.className)
-    assert "确认人" in _text(status) and class_name is no_update
+    with engine.connect() as conn:
+        audit = conn.execute(sa.text("SELECT username, target FROM audit_log WHERE action = 'acknowledge_signal'")).all()
+    assert [row.username for row in audit] == ["li"] and audit[0].target.startswith("signal_ack/")
+    # A unit outside the supervisor's county is refused, and nothing is written.
+    outside = next(c for c in cards[1:] if not _find(c, {"type": "wn-ack", "key": c.id["key"]}).value.startswith(button.value[:6]))
+    other = _find(outside, {"type": "wn-ack", "key": outside.id["key"]})
+    with pytest.raises(HttpForbidden):
+        run(warnings.acknowledge_signal, None, 1, other.id, other.value, "", outside.className)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM signal_ack")).scalar() == 1
     # Drawn again, the card shows the acknowledgement.

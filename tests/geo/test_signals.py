@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from scipy.stats import poisson
 from sqlalchemy.exc import IntegrityError
 
+from geo.access import Principal
 from geo.aggregates import refresh_aggregates
+from geo.enums import Role
 from geo.errors import InvalidInput
 from geo.signals import (
     COLLECTIVE_HOUSEHOLDS,
@@ -286,10 +288,14 @@ def test_a_quiet_day_has_no_signals(session):
 
 # --- acknowledgements ---------------------------------------------------------------------------------------------
 
+def by(username: str, name: str) -> Principal:
+    return Principal(username, Role.COUNTY_SUPERVISOR, S1[:6], name)
+
+
 def test_acknowledging_adds_rows_that_cannot_be_changed_or_removed(session):
     key = f"spike:{S1}:{D}"
-    acknowledge(session, key, S1, " 李督查 ", "已电话核实，网格员跟进")
-    acknowledge(session, key, S1, "王科长")
+    acknowledge(session, key, S1, by("li", "李督查"), "已电话核实，网格员跟进")
+    acknowledge(session, key, S1, by("wang", "王科长"))
     acks = acknowledgements(session, [key])
     assert acks[["acknowledged_by", "kind", "day", "unit_code"]].values.tolist() == [
         ["李督查", "spike", D, S1], ["王科长", "spike", D, S1]]
@@ -300,24 +306,26 @@ def test_acknowledging_adds_rows_that_cannot_be_changed_or_removed(session):
                 session.execute(sa.text(statement))
     assert len(acknowledgements(session, [key])) == 2
     assert acknowledged_count(session, [key, f"spike:{S2}:{D}"]) == 1
+    logged = session.execute(sa.text("SELECT username, detail->>'signal_key' FROM audit_log"
+                                     " WHERE action = 'acknowledge_signal' ORDER BY id")).all()
+    assert [tuple(row) for row in logged] == [("li", key), ("wang", key)]
 
 
-@pytest.mark.parametrize("key, unit, by, message", [
-    (f"spike:{S1}:{D}", S1, "  ", "确认人"),
-    (f"spike:{S1}:{D}", S1, "张" * 41, "姓名过长"),
-    (f"planet:{S1}:{D}", S1, "张三", "预警编号"),
-    (f"spike:{S1}:2024-02-30", S1, "张三", "日期无效"),
-    (f"spike:{S1}:{D}", "4115", "张三", "单元代码"),
+@pytest.mark.parametrize("key, unit, note, message", [
+    (f"spike:{S1}:{D}", S1, "注" * 501, "备注过长"),
+    (f"planet:{S1}:{D}", S1, None, "预警编号"),
+    (f"spike:{S1}:2024-02-30", S1, None, "日期无效"),
+    (f"spike:{S1}:{D}", "4115", None, "单元代码"),
 ])
-def test_an_acknowledgement_is_checked(session, key, unit, by, message):
+def test_an_acknowledgement_is_checked(session, key, unit, note, message):
     with pytest.raises(InvalidInput, match=message):
-        acknowledge(session, key, unit, by)
+        acknowledge(session, key, unit, by("zhang", "张三"), note)
 
 
 def test_earlier_acknowledgements_of_the_same_subject(session):
-    acknowledge(session, f"spike:{S1}:{D - timedelta(days=2)}", S1, "甲", "第一次")
-    acknowledge(session, f"spike:{S1}:{D - timedelta(days=1)}", S1, "乙", "第二次")
-    acknowledge(session, f"spike:{S2}:{D - timedelta(days=1)}", S2, "丙")
-    acknowledge(session, f"spike:{S1}:{D}", S1, "丁")  # today's own: not "earlier"
+    acknowledge(session, f"spike:{S1}:{D - timedelta(days=2)}", S1, by("a", "甲"), "第一次")
+    acknowledge(session, f"spike:{S1}:{D - timedelta(days=1)}", S1, by("b", "乙"), "第二次")
+    acknowledge(session, f"spike:{S2}:{D - timedelta(days=1)}", S2, by("c", "丙"))
+    acknowledge(session, f"spike:{S1}:{D}", S1, by("d", "丁"))  # today's own: not "earlier"
     earlier = earlier_acknowledgements(session, [f"spike:{S1}:{D}", f"collective:{S1}:{D}"], D)
     assert earlier[["for_key", "acknowledged_by", "note"]].values.tolist() == [[f"spike:{S1}:{D}", "乙", "第二次"]]

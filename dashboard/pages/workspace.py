@@ -1,0 +1,536 @@
+"""党员联户 — grid supervisors link households to party members: map and table selection in step, link /
+move / unlink / undo, suggestions to preview and accept, coverage, and a logged reveal of one field."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+
+import dash
+import dash_ag_grid as dag
+import pandas as pd
+from dash import Input, Output, State, ctx, dcc, html, no_update
+from sqlalchemy import and_, func, select
+from werkzeug.exceptions import Forbidden as HttpForbidden
+
+from dashboard import exports
+from dashboard.database import read_session, write_session
+from dashboard.figures.workspace import (
+    HOUSEHOLDS,
+    MEMBERS,
+    selection_patch,
+    status_patch,
+    suggestion_patch,
+    workspace_map,
+    workspace_note,
+)
+from dashboard.geometry import level_geometry
+from dashboard.guard import check_area, page_callback, page_layout
+from geo import access
+from geo.coverage import coverage
+from geo.enums import RegionLevel, Role
+from geo.errors import FengqiaoError, InvalidInput
+from geo.linking import NeedsException, apply_suggestion, link, link_cap, move, undo_last, unlink
+from geo.models import GridCell, Household, LinkChange, MemberHouseholdLink, PartyMember, Region
+from geo.privacy import mask_name, mask_phone
+from geo.reveal import reveal
+from geo.suggest import suggest
+
+dash.register_page(__name__, path="/workspace", name="党员联户", title="枫桥网格 · 党员联户", order=8)
+
+callback = page_callback("workspace")
+
+TOWNSHIP_CODE = re.compile(r"\d{9}000")
+WORST_SHOWN = 8
+LINKED, UNLINKED = "已联户", "未联户"
+ACTIONS = {"ws-link": "link", "ws-move": "move", "ws-unlink": "unlink", "ws-undo": "undo"}
+REVEALABLE = {"ws-reveal-name": ("head_name", "户主姓名"), "ws-reveal-phone": ("head_phone", "联系电话")}
+COVERAGE_COLUMNS = {"linked": "已联户", "share_linked": "联户率", "members": "党员数", "over_cap": "超载党员",
+                    "idle_members": "空闲党员"}
+exports.COLUMN_NAMES.update(COVERAGE_COLUMNS)
+GRID_TEXT = {
+    "noRowsToShow": "没有住户", "loadingOoo": "加载中…", "selectAll": "全选", "searchOoo": "搜索…",
+    "filterOoo": "筛选…", "contains": "包含", "notContains": "不包含", "equals": "等于", "notEqual": "不等于",
+    "startsWith": "开头是", "endsWith": "结尾是", "blank": "空白", "notBlank": "非空", "lessThan": "小于",
+    "greaterThan": "大于", "inRange": "介于", "andCondition": "且", "orCondition": "或",
+    "applyFilter": "应用", "resetFilter": "重置", "clearFilter": "清除",
+}
+HOUSEHOLD_COLUMNS = [
+    {"field": "id", "headerName": "住户编号", "filter": "agNumberColumnFilter", "width": 130},
+    {"field": "grid", "headerName": "网格", "flex": 2},
+    {"field": "head", "headerName": "户主（脱敏）", "flex": 1},
+    {"field": "phone", "headerName": "联系电话（脱敏）", "flex": 1},
+    {"field": "member", "headerName": "联系党员（脱敏）", "flex": 1},
+    {"field": "status", "headerName": "状态", "width": 110},
+]
+SUGGESTION_COLUMNS = [
+    {"field": "household_id", "headerName": "住户编号", "width": 130},
+    {"field": "grid", "headerName": "住户网格", "flex": 2},
+    {"field": "member", "headerName": "建议党员（脱敏）", "flex": 1},
+    {"field": "member_grid", "headerName": "党员网格", "flex": 2},
+    {"field": "distance_m", "headerName": "距离（米）", "filter": "agNumberColumnFilter", "width": 120},
+]
+
+
+def _grid(component_id: str, columns: list[dict], row_id: str) -> dag.AgGrid:
+    return dag.AgGrid(
+        id=component_id, columnDefs=columns, rowData=[], getRowId=f"String(params.data.{row_id})",
+        defaultColDef={"sortable": True, "filter": True, "resizable": True},
+        dashGridOptions={"rowSelection": {"mode": "multiRow", "enableClickSelection": True},
+                         "localeText": GRID_TEXT, "animateRows": False},
+        className="ag-theme-quartz ws-grid", style={"height": "420px"},
+    )
+
+
+# --- reads ---------------------------------------------------------------------------------------------------------
+
+def township_options(principal: access.Principal) -> list[dict]:
+    """The townships the user works in: their own, or every township of their county."""
+    query = select(Region.code, Region.name).where(Region.level == RegionLevel.TOWNSHIP).order_by(Region.code)
+    if principal.role is Role.TOWNSHIP_SUPERVISOR:
+        query = query.where(Region.code == principal.region_code)
+    else:
+        query = query.where(Region.parent_code == principal.region_code[:6])
+    with read_session() as session:
+        return [{"label": name, "value": code} for code, name in session.execute(query)]
+
+
+def household_frame(session, township: str) -> pd.DataFrame:
+    """The township's households by id: id, grid_code, lon, lat, source, head and phone (masked),
+    member_id, member (masked), linked."""
+    rows = session.execute(
+        select(Household.id, Household.grid_code, func.ST_X(Household.geom).label("lon"),
+               func.ST_Y(Household.geom).label("lat"), Household.source, Household.head_name, Household.head_phone,
+               MemberHouseholdLink.member_id, PartyMember.name)
+        .outerjoin(MemberHouseholdLink, and_(MemberHouseholdLink.household_id == Household.id,
+                                             MemberHouseholdLink.valid_to.is_(None)))
+        .outerjoin(PartyMember, PartyMember.id == MemberHouseholdLink.member_id)
+        .where(Household.township_code == township).order_by(Household.id)).all()
+    frame = pd.DataFrame(rows, columns=["id", "grid_code", "lon", "lat", "source", "head", "phone", "member_id",
+                                        "member"])
+    frame["source"] = [getattr(s, "value", s) for s in frame["source"]]
+    for column, mask in (("head", mask_name), ("phone", mask_phone), ("member", mask_name)):
+        frame[column] = frame[column].map(mask, na_action="ignore").fillna("")
+    frame["linked"] = frame["member_id"].notna()
+    frame.loc[frame["linked"] & (frame["member"] == ""), "member"] = "辖区外党员"
+    return frame
+
+
+def household_ids(session, township: str) -> list[int]:
+    """The township's household ids in the order of the map's household trace."""
+    return list(session.scalars(select(Household.id).where(Household.township_code == township)
+                                .order_by(Household.id)))
+
+
+def member_frame(session, township: str, found, grid_names: dict[str, str]) -> pd.DataFrame:
+    """The township's members ordered by grid cell: the columns of ``found.members`` (a ``Coverage``), grid_name,
+    lon, lat (a member without a point sits at the centroid of their cell)."""
+    point = func.coalesce(PartyMember.geom, func.ST_Centroid(GridCell.geom))
+    places = pd.DataFrame(session.execute(
+        select(PartyMember.id, func.ST_X(point), func.ST_Y(point)).join(GridCell, GridCell.code == PartyMember.grid_code)
+        .where(PartyMember.township_code == township)).all(), columns=["member_id", "lon", "lat"])
+    members = found.members.merge(places, on="member_id")
+    members["grid_name"] = members["grid_code"].map(lambda code: grid_names.get(code, code))
+    return members.sort_values(["grid_code", "member_id"], ignore_index=True)
+
+
+def township_state(township: str):
+    """Everything the page draws of a township: cells, grid names, households, members, coverage."""
+    cells, _ = level_geometry("grid", township)
+    names = dict(zip(cells["code"], cells["name"]))
+    with read_session() as session:
+        households = household_frame(session, township)
+        found = coverage(session, township)
+        members = member_frame(session, township, found, names)
+    return cells, names, households, members, found
+
+
+def _township(code) -> str:
+    """``code`` when it is a township inside the user's area; refused (logged) outside it."""
+    check_area(code)
+    if not (isinstance(code, str) and TOWNSHIP_CODE.fullmatch(code)):
+        raise InvalidInput("请先选择一个乡镇（街道）。")
+    return code
+
+
+# --- layout --------------------------------------------------------------------------------------------------------
+
+@page_layout("workspace")
+def layout(township: str | None = None, **_kwargs):
+    try:
+        check_area(township)
+    except HttpForbidden:
+        return html.Div([html.H2("无权访问"), html.P(f"{township} 不在您的管辖范围内，此次访问已记录。")],
+                        className="forbidden", id="forbidden")
+    principal = access.current()
+    options = township_options(principal)
+    codes = [option["value"] for option in options]
+    chosen = township if township in codes else (codes[0] if codes else None)
+    return html.Div(
+        [
+            dcc.Store(id="ws-pending"),
+            dcc.Download(id="ws-download"),
+            html.H2("党员联户：为网格内住户联系党员"),
+            html.Div(
+                [
+                    html.Div([html.Label("乡镇（街道）"),
+                              dcc.Dropdown(id="ws-area", options=options, value=chosen, clearable=False,
+                                           disabled=principal.role is Role.TOWNSHIP_SUPERVISOR)],
+                             className="control"),
+                    html.Div([html.Label("联系党员"),
+                              dcc.Dropdown(id="ws-member", placeholder="选择党员（可输入姓氏或网格名称搜索）")],
+                             className="control wide"),
+                    html.Div([
+                        html.Button("联系", id="ws-link", n_clicks=0, className="button"),
+                        html.Button("调整到此党员", id="ws-move", n_clicks=0, className="button"),
+                        html.Button("解除", id="ws-unlink", n_clicks=0, className="button secondary"),
+                        html.Button("撤销上一步", id="ws-undo", n_clicks=0, className="button secondary"),
+                        html.Button("智能建议", id="ws-suggest", n_clicks=0, className="button suggest"),
+                    ], className="ws-actions"),
+                ],
+                className="ws-controls",
+            ),
+            html.Div(id="ws-message", className="ws-message", role="status"),
+            html.Div([html.P(id="ws-exception-text"),
+                      html.Button("确认例外（跨网格联系）", id="ws-confirm", n_clicks=0, className="button")],
+                     id="ws-exception", className="ws-exception", hidden=True),
+            html.Div(
+                [
+                    html.Div([
+                        dcc.Graph(id="ws-map", className="map", style={"height": "62vh"},
+                                  config={"displaylogo": False, "scrollZoom": True,
+                                          "modeBarButtonsToRemove": ["autoScale2d", "toggleSpikelines"]}),
+                        html.Div([_swatch("linked", "已联户住户"), _swatch("unlinked", "未联户住户"),
+                                  _swatch("member", "党员（越大负荷越高；紫色超载，灰色空闲）"),
+                                  _swatch("suggested", "建议联系")], className="ws-legend"),
+                        html.P("在地图上框选或套索选择住户（工具栏中的“框选”“套索”），或在下表中勾选；点击党员标记可选中该党员。",
+                               className="hint"),
+                        html.P(id="ws-map-note", className="map-note"),
+                    ], className="map-panel"),
+                    html.Aside([
+                        html.Div([html.H3("覆盖情况"),
+                                  html.Button("下载覆盖情况 xlsx", id="ws-xlsx", n_clicks=0, className="button small")],
+                                 className="panel-head"),
+                        html.Div(id="ws-coverage"),
+                    ], className="side-panel"),
+                ],
+                className="map-row",
+            ),
+            html.Div(
+                [
+                    html.Div([html.Span(id="ws-selection", className="hint"),
+                              html.Div([html.Button("查看户主姓名", id="ws-reveal-name", n_clicks=0, disabled=True,
+                                                    className="button small secondary"),
+                                        html.Button("查看联系电话", id="ws-reveal-phone", n_clicks=0, disabled=True,
+                                                    className="button small secondary"),
+                                        html.Span(id="ws-revealed", className="ws-revealed")],
+                                       className="ws-reveal")],
+                             className="panel-head"),
+                    _grid("ws-grid", HOUSEHOLD_COLUMNS, "id"),
+                ],
+                className="panel",
+            ),
+            html.Div(
+                [
+                    html.Div([html.H3("智能建议（预览）"),
+                              html.Div([html.Button("全部采纳", id="ws-accept-all", n_clicks=0, className="button small"),
+                                        html.Button("采纳所选", id="ws-accept-selected", n_clicks=0,
+                                                    className="button small")], className="ws-actions")],
+                             className="panel-head"),
+                    html.P(id="ws-suggest-summary", className="hint"),
+                    _grid("ws-suggest-grid", SUGGESTION_COLUMNS, "household_id"),
+                ],
+                id="ws-suggest-panel", className="panel", hidden=True,
+            ),
+        ],
+        className="workspace-page",
+    )
+
+
+def _swatch(kind: str, label: str) -> html.Span:
+    return html.Span([html.Span(className=f"swatch {kind}"), label], className="legend-item")
+
+
+# --- pieces the callbacks send ---------------------------------------------------------------------------------------
+
+def _rows(households: pd.DataFrame, grid_names: dict[str, str]) -> list[dict]:
+    return [{"id": int(h.id), "grid": grid_names.get(h.grid_code, h.grid_code), "head": h.head, "phone": h.phone,
+             "member": h.member, "status": LINKED if h.linked else UNLINKED} for h in households.itertuples()]
+
+
+def _member_options(members: pd.DataFrame) -> list[dict]:
+    return [{"label": f"{m.name} · 负荷 {m.load}/{m.cap} · {m.grid_name}", "value": int(m.member_id)}
+            for m in members.itertuples()]
+
+
+def _number(label: str, value: str, note: str, number_id: str | None = None) -> html.Div:
+    return html.Div([html.Span(label, className="hint"), html.Span(value, className="big-number"),
+                     html.Span(note, className="hint")], className="ws-number", **({"id": number_id} if number_id else {}))
+
+
+def _coverage_panel(found) -> list:
+    share = "—" if math.isnan(found.share_linked) else f"{found.share_linked:.1%}"
+    numbers = html.Div([
+        _number("联户率", share, f"{found.linked:,}/{found.households:,} 户", "ws-share"),
+        _number("超载党员", f"{found.members_over:,}", "名（负荷超过上限）"),
+        _number("空闲党员", f"{found.members_under:,}", "名（未联系住户）"),
+        _number("无党员网格", f"{found.cells_without_member:,}", "个（有住户无党员）"),
+    ], className="ws-numbers")
+    worst = found.units[found.units["households"] > 0].head(WORST_SHOWN)
+    header = html.Tr([html.Th(t) for t in ("网格", "住户", "已联户", "联户率", "党员", "超载")])
+    rows = [html.Tr([html.Td(u.name), html.Td(f"{u.households:,}"), html.Td(f"{u.linked:,}"),
+                     html.Td(f"{u.share_linked:.1%}"), html.Td(u.members), html.Td(u.over_cap)])
+            for u in worst.itertuples()]
+    return [numbers, html.H4("联户率最低的网格"), html.Table([html.Thead(header), html.Tbody(rows)], className="table")]
+
+
+def _message(text: str, ok: bool = True) -> html.P:
+    return html.P(text, className="ok" if ok else "error")
+
+
+def _selected_ids(rows) -> list[int]:
+    """Household ids of the table's selected rows (a forged payload is refused with a sentence)."""
+    try:
+        return sorted({int(row["id"]) for row in rows or []})
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput("所选住户无效，请刷新页面后重新选择。") from None
+
+
+# --- callbacks -----------------------------------------------------------------------------------------------------
+
+@callback(
+    Output("ws-map", "figure"),
+    Output("ws-map-note", "children"),
+    Output("ws-grid", "rowData"),
+    Output("ws-member", "options"),
+    Output("ws-member", "value"),
+    Output("ws-coverage", "children"),
+    Output("ws-suggest-panel", "hidden"),
+    Output("ws-message", "children"),
+    Input("ws-area", "value"),
+)
+def load(township):
+    """A township's map (geometry included), its households' rows, its members and its coverage."""
+    try:
+        cells, names, households, members, found = township_state(_township(township))
+    except FengqiaoError as exc:
+        return no_update, no_update, [], [], None, no_update, True, _message(str(exc), ok=False)
+    return (workspace_map(cells, households, members), workspace_note(cells, households), _rows(households, names),
+            _member_options(members), None, _coverage_panel(found), True, "")
+
+
+@callback(
+    Output("ws-grid", "selectedRows"),
+    Output("ws-map", "figure", allow_duplicate=True),
+    Output("ws-selection", "children"),
+    Output("ws-reveal-name", "disabled"),
+    Output("ws-reveal-phone", "disabled"),
+    Output("ws-revealed", "children"),
+    Input("ws-map", "selectedData"),
+    Input("ws-grid", "selectedRows"),
+    State("ws-area", "value"),
+    prevent_initial_call=True,
+)
+def sync_selection(selected_data, selected_rows, township):
+    """Box or lasso on the map selects the table's rows; selected rows are highlighted on the map."""
+    township = _township(township)
+    if ctx.triggered_id == "ws-map":
+        points = (selected_data or {}).get("points", [])
+        ids = [str(p["customdata"]) for p in points if p.get("curveNumber") == HOUSEHOLDS and "customdata" in p]
+        return {"ids": ids}, no_update, no_update, no_update, no_update, no_update
+    rows = selected_rows if isinstance(selected_rows, list) else []
+    chosen = set(_selected_ids(rows))
+    with read_session() as session:
+        order = household_ids(session, township)
+    indices = [index for index, household in enumerate(order) if household in chosen]
+    unlinked = sum(row.get("status") == UNLINKED for row in rows)
+    text = f"已选择 {len(chosen):,} 户（未联户 {unlinked:,} 户，已联户 {len(chosen) - unlinked:,} 户）" if chosen \
+        else "未选择住户：在地图上框选，或在表中勾选。"
+    single = len(chosen) != 1
+    return no_update, selection_patch(indices if chosen else None), text, single, single, ""
+
+
+@callback(Output("ws-member", "value", allow_duplicate=True), Input("ws-map", "clickData"), prevent_initial_call=True)
+def pick_member(click):
+    """Clicking a member's marker chooses that member."""
+    point = ((click or {}).get("points") or [{}])[0]
+    if point.get("curveNumber") != MEMBERS or not isinstance(point.get("customdata"), int):
+        return no_update
+    return point["customdata"]
+
+
+CHANGE_OUTPUTS = [
+    Output("ws-message", "children", allow_duplicate=True),
+    Output("ws-exception", "hidden"),
+    Output("ws-exception-text", "children"),
+    Output("ws-pending", "data"),
+    Output("ws-map", "figure", allow_duplicate=True),
+    Output("ws-grid", "rowTransaction"),
+    Output("ws-coverage", "children", allow_duplicate=True),
+    Output("ws-member", "options", allow_duplicate=True),
+    Output("ws-suggest-panel", "hidden", allow_duplicate=True),
+]
+UNCHANGED = (no_update,) * 5
+
+
+def _changed(township: str, text: str, touched: list[int]) -> tuple:
+    """What the page redraws after a change: colours and member markers (Patch), the touched rows, coverage,
+    the members' loads in the dropdown; the suggestion preview is closed."""
+    _, names, households, members, found = township_state(township)
+    rows = _rows(households[households["id"].isin(touched)], names)
+    return (_message(text), True, "", None, status_patch(households, members), {"update": rows},
+            _coverage_panel(found), _member_options(members), True)
+
+
+def _touched(session, change_id: int) -> list[int]:
+    return [item["household_id"] for item in session.get(LinkChange, change_id).items]
+
+
+@callback(
+    *CHANGE_OUTPUTS,
+    Input("ws-link", "n_clicks"),
+    Input("ws-move", "n_clicks"),
+    Input("ws-unlink", "n_clicks"),
+    Input("ws-undo", "n_clicks"),
+    Input("ws-confirm", "n_clicks"),
+    State("ws-area", "value"),
+    State("ws-grid", "selectedRows"),
+    State("ws-member", "value"),
+    State("ws-pending", "data"),
+    prevent_initial_call=True,
+)
+def change(_link, _move, _unlink, _undo, _confirm, township, selected_rows, member, pending):
+    """Link, move, unlink or undo; a link or move across non-neighbouring cells waits for the confirmation,
+    which then retries exactly the request it was asked for."""
+    township = _township(township)
+    confirming = ctx.triggered_id == "ws-confirm"
+    if confirming and not pending:
+        return no_update, True, "", None, *UNCHANGED
+    actor = access.current()
+    with write_session() as session:  # refusals the backend logs are committed with this transaction
+        try:
+            request = pending if confirming else {"kind": ACTIONS[ctx.triggered_id], "member": member,
+                                                   "households": _selected_ids(selected_rows)}
+            result = _apply(session, actor, request, confirming)
+            touched = _touched(session, result.change_id) if result.change_id else []
+        except NeedsException as exc:
+            return _message("需要确认：跨网格联系。", ok=False), False, str(exc), request, *UNCHANGED
+        except FengqiaoError as exc:
+            return _message(str(exc), ok=False), True, "", None, *UNCHANGED
+    if not touched:
+        return _message(result.message), True, "", None, *UNCHANGED
+    return _changed(township, result.message, touched)
+
+
+def _apply(session, actor, request: dict, confirm: bool):
+    kind, member, households = request["kind"], request["member"], request["households"]
+    if kind == "undo":
+        return undo_last(session, actor)
+    if kind == "unlink":
+        return unlink(session, actor, households)
+    if not member:
+        raise InvalidInput("请先在“联系党员”中选择一名党员。")
+    change_members = link if kind == "link" else move
+    return change_members(session, actor, households, member, confirm_exception=confirm)
+
+
+@callback(
+    *CHANGE_OUTPUTS,
+    Input("ws-accept-all", "n_clicks"),
+    Input("ws-accept-selected", "n_clicks"),
+    State("ws-area", "value"),
+    State("ws-suggest-grid", "rowData"),
+    State("ws-suggest-grid", "selectedRows"),
+    prevent_initial_call=True,
+)
+def accept(_all, _selected, township, rows, selected_rows):
+    """Accept all the previewed suggestions, or only the ticked ones."""
+    township = _township(township)
+    chosen = rows if ctx.triggered_id == "ws-accept-all" else selected_rows
+    actor = access.current()
+    with write_session() as session:
+        try:
+            pairs = _pairs(chosen)
+            result = apply_suggestion(session, actor, pairs)
+            touched = _touched(session, result.change_id)
+        except FengqiaoError as exc:
+            return _message(str(exc), ok=False), True, "", None, *UNCHANGED
+    return _changed(township, result.message, touched)
+
+
+def _pairs(rows) -> list[tuple[int, int]]:
+    if not rows:
+        raise InvalidInput("请先勾选要采纳的建议。")
+    try:
+        return [(int(row["household_id"]), int(row["member_id"])) for row in rows]
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput("建议数据无效，请重新生成建议。") from None
+
+
+@callback(
+    Output("ws-map", "figure", allow_duplicate=True),
+    Output("ws-suggest-grid", "rowData"),
+    Output("ws-suggest-summary", "children"),
+    Output("ws-suggest-panel", "hidden", allow_duplicate=True),
+    Output("ws-message", "children", allow_duplicate=True),
+    Input("ws-suggest", "n_clicks"),
+    State("ws-area", "value"),
+    prevent_initial_call=True,
+)
+def preview_suggestion(_n, township):
+    """The suggested links of the township's unlinked households: lines on the map and a table to tick."""
+    township = _township(township)
+    cells, _ = level_geometry("grid", township)
+    names = dict(zip(cells["code"], cells["name"]))
+    try:
+        with read_session() as session:
+            found = suggest(session, township)
+            members = dict(session.execute(select(PartyMember.id, PartyMember.name)
+                                           .where(PartyMember.id.in_(found.pairs["member_id"].tolist()))).all())
+    except FengqiaoError as exc:
+        return no_update, no_update, no_update, no_update, _message(str(exc), ok=False)
+    rows = [{"household_id": int(p.household_id), "member_id": int(p.member_id),
+             "grid": names.get(p.household_grid_code, p.household_grid_code), "member": mask_name(members.get(p.member_id)),
+             "member_grid": names.get(p.member_grid_code, p.member_grid_code), "distance_m": round(p.distance_m)}
+            for p in found.pairs.itertuples()]
+    return suggestion_patch(found.pairs), rows, found.summary, not rows, ""
+
+
+@callback(
+    Output("ws-revealed", "children", allow_duplicate=True),
+    Input("ws-reveal-name", "n_clicks"),
+    Input("ws-reveal-phone", "n_clicks"),
+    State("ws-area", "value"),
+    State("ws-grid", "selectedRows"),
+    prevent_initial_call=True,
+)
+def reveal_field(_name, _phone, township, selected_rows):
+    """One personal field of the one selected household, in clear, logged; masked again on the next selection."""
+    _township(township)
+    field, label = REVEALABLE[ctx.triggered_id]
+    with write_session() as session:  # the reveal (or its refusal) is logged in this transaction
+        try:
+            ids = _selected_ids(selected_rows)
+            if len(ids) != 1:
+                raise InvalidInput("请只选择一户，再查看其个人信息。")
+            value = reveal(session, access.current(), "household", ids[0], field)
+        except FengqiaoError as exc:
+            return html.Span(str(exc), className="error")
+    return [f"住户 {ids[0]} 的{label}：", html.Strong(value or "（空）"), html.Span("（本次查看已记录）", className="hint")]
+
+
+@callback(Output("ws-download", "data"), Input("ws-xlsx", "n_clicks"), State("ws-area", "value"),
+          prevent_initial_call=True)
+def download_coverage(_n, township):
+    """The coverage of every grid cell of the township, worst first, as .xlsx."""
+    township = _township(township)
+    with read_session() as session:
+        found = coverage(session, township)
+        cap = link_cap(session, township)
+        name = session.scalar(select(Region.name).where(Region.code == township))
+    summary = (f"联户率 {found.share_linked:.1%}（{found.linked:,}/{found.households:,} 户）；联户上限 {cap} 户/人；"
+               f"超载党员 {found.members_over:,} 名，空闲党员 {found.members_under:,} 名，"
+               f"无党员网格 {found.cells_without_member:,} 个")
+    payload = exports.table_workbook(found.units, f"{name} 党员联户覆盖情况", f"截至 {date.today():%Y-%m-%d}", summary)
+    return dcc.send_bytes(payload, f"fengqiao-coverage-{township}-{date.today():%Y%m%d}.xlsx")
