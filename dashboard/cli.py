@@ -137,19 +137,23 @@ def load_demo_data(engine, scale: str, seed: int) -> None:
 
 
 def announce_demo_users(engine) -> None:
-    """Create the demo accounts, print their passwords and keep a copy readable only by this user."""
+    """Create the demo accounts and print their passwords; with the embedded database, keep a copy
+    readable only by this user in its data folder."""
     from etl.demo.users import create_demo_users
 
     with db.session_factory(engine).begin() as session:
         accounts = create_demo_users(session)
     lines = [f"{username}\t{password}\t{role.label}{'（' + region + '）' if region else ''}"
              for username, _, role, region, password in accounts]
-    saved = db.data_dir() / "demo-accounts.txt"
-    saved.parent.mkdir(parents=True, exist_ok=True)
-    saved.touch(mode=0o600, exist_ok=True)
-    saved.chmod(0o600)
-    saved.write_text("用户名\t密码\t角色\n" + "\n".join(lines) + "\n", encoding="utf-8")
-    console.print("[bold]演示账户[/]（每次载入演示数据都会重新生成密码；副本见 " + str(saved) + "）：")
+    where = ""
+    if db.configured_url() is None:
+        saved = db.data_dir() / "demo-accounts.txt"
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.touch(mode=0o600, exist_ok=True)
+        saved.chmod(0o600)
+        saved.write_text("用户名\t密码\t角色\n" + "\n".join(lines) + "\n", encoding="utf-8")
+        where = f"；副本见 {saved}"
+    console.print(f"[bold]演示账户[/]（每次载入演示数据都会重新生成密码{where}）：")
     for line in lines:
         console.print("  " + line.replace("\t", "  "))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import numpy as np
@@ -14,8 +15,9 @@ from sqlalchemy.orm import Session
 CHUNK_ROWS = 200_000
 
 
-def copy_frame(session: Session, table: str, frame: pd.DataFrame) -> int:
-    """COPY ``frame`` (columns named as the table's) into ``table`` on the session's connection."""
+def copy_frame(session: Session, table: str, frame: pd.DataFrame,
+               progress: Callable[[int], None] | None = None) -> int:
+    """COPY ``frame`` (columns named as the table's) into ``table``; ``progress(rows sent)`` after each chunk."""
     if frame.empty:
         return 0
     cursor = session.connection().connection.driver_connection.cursor()
@@ -27,6 +29,8 @@ def copy_frame(session: Session, table: str, frame: pd.DataFrame) -> int:
             buffer = io.StringIO()
             frame.iloc[start:start + CHUNK_ROWS].to_csv(buffer, header=False, index=False)
             copy.write(buffer.getvalue())
+            if progress:
+                progress(min(start + CHUNK_ROWS, len(frame)))
     return len(frame)
 
 

@@ -11,7 +11,9 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from etl.ledger_area import area_label
 from etl.ledger_fields import LOCATION_HINT
+from etl.ledger_progress import Progress, no_progress
 from etl.ledger_writing import PETITION_STAGE, PLACEHOLDER_PREFIX, petition_stage, stage_table
 
 HOTLINE_MATCH = """
@@ -27,17 +29,26 @@ HOTLINE_UPDATE_COLUMNS = ("origin_grid_code", "category", "domain", "petitioner_
                           "satisfaction")
 
 
-def write_hotline(session: Session, records: pd.DataFrame, location_reasons: pd.Series):
-    """Link tickets to petitions, or create and update their placeholder petitions; counts, refusals."""
+def write_hotline(session: Session, records: pd.DataFrame, location_reasons: pd.Series, *,
+                  within: str | None = None, progress: Progress = no_progress):
+    """Link tickets to petitions, or create and update their placeholder petitions; counts, refusals.
+
+    With ``within``, a ticket that matches a petition outside that area is refused.
+    """
     stage = petition_stage(records.assign(channel="hotline_12345"), records["key"])
     stage["petition_ref_no"] = records["petition_ref_no"]
     stage["direction"] = records["direction"]
     stage["location_reason"] = location_reasons
     stage_table(session, "hotline_stage", PETITION_STAGE + ", petition_ref_no text, direction text,"
                 " location_reason text, petition_id bigint, petition_ref text, matched_by text, other_ticket text,"
-                " placeholder boolean", stage)
+                " placeholder boolean", stage, progress)
     for statement in HOTLINE_MATCH.strip().split(";\n"):
         session.execute(text(statement), {"prefix": PLACEHOLDER_PREFIX})
+    foreign = session.execute(text(
+        "DELETE FROM hotline_stage s USING petition p WHERE p.id = s.petition_id"
+        " AND NOT starts_with(p.origin_grid_code, :within) RETURNING s.idx, s.key, p.ref_no, p.origin_grid_code"
+    ), {"within": within}).all() if within else []
+    area = area_label(session, within) if foreign else ""
     problems = session.execute(text(
         "SELECT idx, CASE WHEN petition_id IS NULL AND petition_ref_no IS NULL THEN '位置' ELSE '信访件编号' END, CASE"
         " WHEN matched_by = 'ref' AND other_ticket IS NOT NULL THEN"
@@ -51,6 +62,10 @@ def write_hotline(session: Session, records: pd.DataFrame, location_reasons: pd.
         " END AS reason FROM hotline_stage"
     ), {"hint": LOCATION_HINT}).all()
     refuse = [(i, c, r) for i, c, r in problems if r is not None]
+    staged = len(stage) - len(refuse) - len(foreign)
+    refuse += [(i, "信访件编号", f"工单 {key} 关联的信访件 {ref} 位于网格 {code}，不在您的管辖范围（{area}）内")
+               for i, key, ref, code in foreign]
+    progress("write", 0, staged)
     if refuse:
         session.execute(text("DELETE FROM hotline_stage WHERE idx = ANY(:idx)"), {"idx": [i for i, _, _ in refuse]})
     linked_new = session.execute(text(
@@ -58,11 +73,12 @@ def write_hotline(session: Session, records: pd.DataFrame, location_reasons: pd.
         " WHERE s.matched_by = 'ref' AND p.id = s.petition_id RETURNING p.id"
     )).rowcount
     columns = HOTLINE_UPDATE_COLUMNS
+    values = [f"coalesce(s.{c}, p.{c})" if c == "origin_grid_code" else f"s.{c}" for c in columns]  # no place: kept
     updated = session.execute(text(
-        f"UPDATE petition p SET {', '.join(f'{c} = s.{c}' for c in columns)}, source = 'import'"
+        f"UPDATE petition p SET {', '.join(f'{c} = {v}' for c, v in zip(columns, values))}, source = 'import',"
+        " previous_petition_id = CASE WHEN s.is_first THEN NULL ELSE p.previous_petition_id END"
         " FROM hotline_stage s WHERE s.matched_by = 'ticket' AND s.placeholder AND p.id = s.petition_id"
-        f" AND ({', '.join(f'p.{c}' for c in columns)}, p.source) IS DISTINCT FROM"
-        f" ({', '.join(f's.{c}' for c in columns)}, 'import')"
+        f" AND ({', '.join(f'p.{c}' for c in columns)}, p.source) IS DISTINCT FROM ({', '.join(values)}, 'import')"
     )).rowcount
     new = session.execute(text(
         f"INSERT INTO petition (ref_no, channel, hotline_ticket, head_count, nationally_registered, extension_days,"
@@ -72,7 +88,7 @@ def write_hotline(session: Session, records: pd.DataFrame, location_reasons: pd.
     ), {"prefix": PLACEHOLDER_PREFIX}).rowcount
     linked_before = session.execute(text(
         "SELECT count(*) FROM hotline_stage WHERE matched_by = 'ticket' AND NOT placeholder")).scalar()
-    staged = len(stage) - len(refuse)
+    progress("write", staged, staged)
     counts = {"new": new, "updated": updated + linked_new, "unchanged": staged - new - updated - linked_new,
               "linked": linked_new + linked_before}
     refused = pd.DataFrame({"idx": [i for i, _, _ in refuse], "column": [c for _, c, _ in refuse],

@@ -30,6 +30,7 @@ from etl.ledger_fields import (
     parse_text,
 )
 from etl.ledger_places import given_places, has_location_columns
+from etl.ledger_progress import Progress, no_progress
 from etl.ledger_rules import (
     FIELDS,
     SEPARATOR,
@@ -66,8 +67,12 @@ class LedgerFrame:
 
 
 def read_ledger(path: str | Path, kind: ImportKind | str, *, crs: str | None = None, display_name: str | None = None,
-                max_unpacked: int = MAX_UNPACKED_BYTES, chunk_rows: int | None = None) -> LedgerFrame:
-    """Parse and validate a ledger file; no database. ``crs`` is that of its coordinates (default EPSG:4326)."""
+                max_unpacked: int = MAX_UNPACKED_BYTES, chunk_rows: int | None = None,
+                progress: Progress = no_progress) -> LedgerFrame:
+    """Parse and validate a ledger file; no database. ``crs`` is that of its coordinates (default EPSG:4326).
+
+    ``progress("read", rows read, rows the file seems to hold)`` is called after each chunk.
+    """
     kind = ImportKind(kind)
     spec = SPECS[kind]
     known = known_headers(spec.fields)
@@ -77,8 +82,10 @@ def read_ledger(path: str | Path, kind: ImportKind | str, *, crs: str | None = N
     mappings: dict[str | None, dict[int, str]] = {}
     headers: dict[str | None, list[str]] = {}
     records, problems, rows = [], [], []
-    offset = 0
+    offset, seen = 0, 0
+    progress("read", 0, table.rows_expected)
     for chunk in table.chunks():
+        seen += len(chunk.rows)
         if chunk.sheet not in mappings:
             mappings[chunk.sheet] = _map_headers(chunk.headers, spec, known, table.display_name, chunk.sheet, table.notes)
             headers[chunk.sheet] = chunk.headers
@@ -111,6 +118,7 @@ def read_ledger(path: str | Path, kind: ImportKind | str, *, crs: str | None = N
             frame["idx"] = idx[frame.pop("pos").to_numpy()]
             problems.append(frame)
         records.append(parsed)
+        progress("read", seen, max(seen, table.rows_expected))
     if not records:
         raise InvalidInput(f"文件 {table.display_name} 中没有数据行（只有表头）。")
     all_rows = pd.concat(rows)

@@ -15,6 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from etl.copy import copy_frame, ewkt_points, indexes_and_keys_deferred
+from etl.ledger_area import drop_foreign
+from etl.ledger_progress import Progress, no_progress
 from etl.ledger_reading import LedgerFrame
 from etl.ledger_rules import SEPARATOR
 
@@ -47,11 +49,13 @@ def _as_problems(reasons: pd.Series, column: str) -> pd.DataFrame:
     return pd.DataFrame({"idx": reasons.index.to_numpy(dtype=np.int64), "column": column, "reason": reasons.to_numpy()})
 
 
-def stage_table(session: Session, name: str, columns: str, frame: pd.DataFrame) -> None:
-    """COPY ``frame`` into a temporary table ``name`` (dropped at commit)."""
+def stage_table(session: Session, name: str, columns: str, frame: pd.DataFrame,
+                progress: Progress = no_progress) -> None:
+    """COPY ``frame`` into a temporary table ``name`` (dropped at commit), reporting phase "stage" per chunk."""
     session.execute(text(f"DROP TABLE IF EXISTS pg_temp.{name}"))
     session.execute(text(f"CREATE TEMP TABLE {name} ({columns}) ON COMMIT DROP"))
-    copy_frame(session, name, frame)
+    progress("stage", 0, len(frame))
+    copy_frame(session, name, frame, lambda done: progress("stage", done, len(frame)))
     session.execute(text(f"ANALYZE {name}"))
 
 
@@ -97,25 +101,30 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
 """
 
 
-def write_disputes(session: Session, records: pd.DataFrame, location_reasons: pd.Series):
-    """Upsert the located disputes; the counts and the refused rows."""
-    refused = _as_problems(location_reasons, "位置")
+def write_disputes(session: Session, records: pd.DataFrame, location_reasons: pd.Series, *,
+                   within: str | None = None, progress: Progress = no_progress):
+    """Upsert the located disputes (none of another area's when ``within``); the counts and the refused rows."""
     ok = records[records["grid_code"].notna()]
     stage = pd.DataFrame({
-        "key": ok["key"], "grid_code": ok["grid_code"], "geom": _ewkt(ok["lon"], ok["lat"]),
+        "key": ok["key"], "idx": ok.index.to_numpy(), "grid_code": ok["grid_code"], "geom": _ewkt(ok["lon"], ok["lat"]),
         "domain": ok["domain"], "risk_level": ok["risk_level"], "status": ok["status"], "channel": ok["channel"],
         "reported_at": _timestamps(ok["reported_at"]), "resolved_at": _timestamps(ok["resolved_at"]),
         "households_involved": ok["households_involved"], "summary": ok["summary"],
     })
-    stage_table(session, "ledger_stage", "key text PRIMARY KEY, grid_code text, geom text, domain text,"
+    stage_table(session, "ledger_stage", "key text PRIMARY KEY, idx bigint, grid_code text, geom text, domain text,"
                 " risk_level text, status text, channel text, reported_at timestamptz, resolved_at timestamptz,"
-                " households_involved smallint, summary text", stage)
-    if len(stage) >= BULK_ROWS:  # one index build beats a million index insertions (and FK lookups)
+                " households_involved smallint, summary text", stage, progress)
+    foreign = drop_foreign(session, "ledger_stage", "dispute", "grid_code", within, "纠纷编号")
+    staged = len(stage) - len(foreign)
+    progress("write", 0, staged)
+    if staged >= BULK_ROWS:  # one index build beats a million index insertions (and FK lookups)
         with indexes_and_keys_deferred(session, ("dispute",)):
             new, updated = _counted(session, DISPUTE_UPSERT)
     else:
         new, updated = _counted(session, DISPUTE_UPSERT)
-    return {"new": new, "updated": updated, "unchanged": len(stage) - new - updated}, refused
+    progress("write", staged, staged)
+    refused = pd.concat([_as_problems(location_reasons, "位置"), foreign], ignore_index=True)
+    return {"new": new, "updated": updated, "unchanged": staged - new - updated}, refused
 
 
 PETITION_COLUMNS = ("origin_grid_code", "category", "channel", "domain", "petitioner_name", "petitioner_id_number",
@@ -133,7 +142,8 @@ WITH written AS (
     SELECT key, {", ".join(PETITION_COLUMNS[:-1])}, 'import' FROM ledger_stage
     ON CONFLICT (ref_no) DO UPDATE SET {", ".join(
         f"{c} = excluded.{c}" if c != "hotline_ticket" else "hotline_ticket = coalesce(excluded.hotline_ticket, p.hotline_ticket)"
-        for c in PETITION_COLUMNS)}
+        for c in PETITION_COLUMNS)},
+        previous_petition_id = CASE WHEN excluded.is_first THEN NULL ELSE p.previous_petition_id END
     WHERE ({", ".join(f"p.{c}" for c in PETITION_COLUMNS)}) IS DISTINCT FROM
           ({", ".join(f"excluded.{c}" if c != "hotline_ticket" else "coalesce(excluded.hotline_ticket, p.hotline_ticket)"
                       for c in PETITION_COLUMNS)})
@@ -162,28 +172,35 @@ def petition_stage(rows: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
     })
 
 
-def write_petitions(session: Session, records: pd.DataFrame, location_reasons: pd.Series):
+def write_petitions(session: Session, records: pd.DataFrame, location_reasons: pd.Series, *,
+                    within: str | None = None, progress: Progress = no_progress):
     """Upsert the located petitions, taking over the placeholders of their hotline tickets; counts, refusals."""
     refused = [_as_problems(location_reasons, "位置")]
     ok = records[records["grid_code"].notna()]
-    stage_table(session, "ledger_stage", PETITION_STAGE, petition_stage(ok, ok["key"]))
-    # A ticket already on another petition: a placeholder a hotline import made is taken over; else refused.
+    stage_table(session, "ledger_stage", PETITION_STAGE, petition_stage(ok, ok["key"]), progress)
+    refused.append(drop_foreign(session, "ledger_stage", "petition", "origin_grid_code", within, "信访件编号"))
+    # A ticket already on another petition: a placeholder a hotline import made (in the user's area) is taken
+    # over; else refused.
     clashes = session.execute(text(
         "SELECT s.idx, s.key, s.hotline_ticket, p.ref_no, p.ref_no = :prefix || s.hotline_ticket AS placeholder,"
-        " EXISTS (SELECT 1 FROM petition q WHERE q.ref_no = s.key) AS own"
+        " EXISTS (SELECT 1 FROM petition q WHERE q.ref_no = s.key) AS own,"
+        " coalesce(starts_with(p.origin_grid_code, CAST(:within AS text)), true) AS mine"
         " FROM ledger_stage s JOIN petition p ON p.hotline_ticket = s.hotline_ticket WHERE p.ref_no <> s.key"
-    ), {"prefix": PLACEHOLDER_PREFIX}).all()
-    adopt = [{"old": c.ref_no, "new": c.key} for c in clashes if c.placeholder and not c.own]
+    ), {"prefix": PLACEHOLDER_PREFIX, "within": within}).all()
+    adopt = [{"old": c.ref_no, "new": c.key} for c in clashes if c.placeholder and not c.own and c.mine]
     if adopt:
         session.execute(text("UPDATE petition SET ref_no = :new WHERE ref_no = :old"), adopt)
-    refuse = [c for c in clashes if not (c.placeholder and not c.own)]
+    refuse = [c for c in clashes if not (c.placeholder and not c.own and c.mine)]
     if refuse:
         session.execute(text("DELETE FROM ledger_stage WHERE idx = ANY(:idx)"), {"idx": [c.idx for c in refuse]})
         refused.append(pd.DataFrame({"idx": [c.idx for c in refuse], "column": "12345工单号", "reason": [
-            f"12345 工单 {c.hotline_ticket} 已关联信访件 {c.ref_no}：同一工单不能关联两件信访事项" for c in refuse]}))
+            f"12345 工单 {c.hotline_ticket} 已关联信访件 {c.ref_no}" + (
+                "：同一工单不能关联两件信访事项" if c.mine else "，该信访件不在您的管辖范围内") for c in refuse]}))
+    staged = len(ok) - len(refused[1]) - len(refuse)
+    progress("write", 0, staged)
     new, updated_refs = session.execute(text(PETITION_UPSERT)).one()
+    progress("write", staged, staged)
     updated = len(set(updated_refs or ()) | {a["new"] for a in adopt})  # taking a placeholder over is an update
-    staged = len(ok) - len(refuse)
     return {"new": new, "updated": updated, "unchanged": staged - new - updated}, pd.concat(refused, ignore_index=True)
 
 

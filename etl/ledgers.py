@@ -34,9 +34,11 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from etl.ledger_area import outside
 from etl.ledger_fields import no_reasons
 from etl.ledger_hotline import write_hotline
 from etl.ledger_places import cells_containing, locate
+from etl.ledger_progress import PHASES, Progress, no_progress
 from etl.ledger_reading import LedgerFrame, read_ledger
 from etl.ledger_rules import SPECS, LedgerSpec
 from etl.ledger_writing import PLACEHOLDER_PREFIX, record_batch, refused_rows, write_disputes, write_petitions
@@ -85,22 +87,34 @@ def load_disputes(frame: LedgerFrame, session: Session, **options) -> ImportResu
 load_petitions = load_hotline = load_disputes
 
 
-def load_ledger(frame: LedgerFrame, session: Session, *, dry_run: bool = False,
-                imported_by: str | None = None) -> ImportResult:
-    """Write ``frame`` in the session's transaction (or, with ``dry_run``, report and roll back)."""
+def load_ledger(frame: LedgerFrame, session: Session, *, dry_run: bool = False, imported_by: str | None = None,
+                within: str | None = None, progress: Progress = no_progress) -> ImportResult:
+    """Write ``frame`` in the session's transaction (or, with ``dry_run``, report and roll back).
+
+    ``within``: a code prefix (county or township); rows placed outside it, or naming another area's
+    record, are refused. ``progress(phase, done, total)`` hears of the phases "locate", "stage",
+    "write" and "refresh" (rows done of rows in the phase).
+    """
     records = frame.records
+    progress("locate", 0, len(records))
     grid, location_reasons = locate(session, records) if len(records) else (pd.Series(dtype=object), no_reasons([]))
+    foreign = outside(session, records, grid, within)
+    progress("locate", len(records), len(records))
     savepoint = session.begin_nested() if dry_run else nullcontext()
     try:
         writer = {ImportKind.DISPUTES: write_disputes, ImportKind.PETITIONS: write_petitions,
                   ImportKind.HOTLINE: write_hotline}[frame.kind]
-        counts, refused = writer(session, records.assign(grid_code=grid), location_reasons)
-        refusals = refused_rows(frame, pd.concat([frame.refused, refused], ignore_index=True))
+        mine = records.drop(index=foreign["idx"])
+        counts, refused = writer(session, mine.assign(grid_code=grid.drop(index=foreign["idx"])),
+                                 location_reasons.drop(index=foreign["idx"]), within=within, progress=progress)
+        refusals = refused_rows(frame, pd.concat([frame.refused, foreign, refused], ignore_index=True))
         counts = {"rows": frame.total, **counts, "refused": len(refusals)}
         counts.setdefault("linked", 0)
         batch_id = record_batch(session, frame, counts, refusals, imported_by)
         if not dry_run:
+            progress("refresh", 0, len(records))
             refresh_aggregates(session)
+            progress("refresh", len(records), len(records))
     finally:
         if dry_run:
             savepoint.rollback()
@@ -108,6 +122,6 @@ def load_ledger(frame: LedgerFrame, session: Session, *, dry_run: bool = False,
                         None if dry_run else batch_id, dry_run)
 
 
-__all__ = ["PLACEHOLDER_PREFIX", "SPECS", "ImportResult", "LedgerFrame", "LedgerSpec", "cells_containing",
+__all__ = ["PLACEHOLDER_PREFIX", "SPECS", "PHASES", "ImportResult", "Progress", "LedgerFrame", "LedgerSpec", "cells_containing",
            "load_disputes", "load_hotline", "load_ledger", "load_petitions", "locate", "read_disputes",
            "read_hotline", "read_ledger", "read_petitions"]

@@ -61,6 +61,8 @@ class Table:
     kind: str
     encoding: str | None = None
     notes: list[str] = field(default_factory=list)
+    rows_expected: int = 0
+    """Data rows the file seems to hold (lines after the header; the sheets' dimensions), for progress."""
     _chunks: Callable[[], Iterator[Chunk]] | None = None
 
     def chunks(self) -> Iterator[Chunk]:
@@ -137,10 +139,10 @@ def _open_csv(path: Path, name: str, recognise: Recognise, chunk_rows: int) -> T
     headers = [str(h).strip().lstrip("\ufeff") for h in lines[header_index]]
     while headers and headers[-1] == "":
         headers.pop()
-    table = Table(path, name, "csv", encoding=encoding)
     width = len(headers) + EXTRA_COLUMNS
     # Records, not lines, are counted: a quoted cell spanning two lines is still one row in Excel.
     skip = _records_before(path, encoding, delimiter, header_index + 1)
+    table = Table(path, name, "csv", encoding=encoding, rows_expected=max(_lines(path) - skip, 0))
 
     def chunks() -> Iterator[Chunk]:
         reader = pd.read_csv(path, encoding=encoding, sep=delimiter, header=None, names=list(range(width)),
@@ -158,6 +160,16 @@ def _open_csv(path: Path, name: str, recognise: Recognise, chunk_rows: int) -> T
 
     table._chunks = chunks
     return table
+
+
+def _lines(path: Path) -> int:
+    """Physical lines of a file (a last line without a line break counts)."""
+    count, last = 0, b"\n"
+    with open(path, "rb") as handle:
+        while block := handle.read(16 * 1024 * 1024):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")
 
 
 def _records_before(path: Path, encoding: str, delimiter: str, records: int) -> int:
@@ -242,6 +254,7 @@ def _open_xlsx(path: Path, name: str, recognise: Recognise, max_unpacked: int, c
         while headers and headers[-1] == "":
             headers.pop()
         sheets.append((sheet, index + 1, headers))
+        table.rows_expected += max((sheet.max_row or 0) - index - 1, 0)
     if not sheets:
         book.close()
         raise InvalidInput(f"文件 {name} 中没有可识别表头的工作表：请确认列名（可下载导入模板对照）。")

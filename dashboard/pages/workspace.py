@@ -45,6 +45,8 @@ TOWNSHIP_CODE = re.compile(r"\d{9}000")
 WORST_SHOWN = 8
 LINKED, UNLINKED = "已联户", "未联户"
 ACTIONS = {"ws-link": "link", "ws-move": "move", "ws-unlink": "unlink", "ws-undo": "undo"}
+WANTED = {"link": UNLINKED, "move": LINKED, "unlink": LINKED}
+"""Action → the status of the selected rows it changes (the other rows are skipped)."""
 REVEALABLE = {"ws-reveal-name": ("head_name", "户主姓名"), "ws-reveal-phone": ("head_phone", "联系电话")}
 COVERAGE_COLUMNS = {"linked": "已联户", "share_linked": "联户率", "members": "党员数", "over_cap": "超载党员",
                     "idle_members": "空闲党员"}
@@ -75,7 +77,7 @@ SUGGESTION_COLUMNS = [
 
 def _grid(component_id: str, columns: list[dict], row_id: str) -> dag.AgGrid:
     return dag.AgGrid(
-        id=component_id, columnDefs=columns, rowData=[], getRowId=f"String(params.data.{row_id})",
+        id=component_id, columnDefs=columns, rowData=[], getRowId=f"params.data.{row_id}",
         defaultColDef={"sortable": True, "filter": True, "resizable": True},
         dashGridOptions={"rowSelection": {"mode": "multiRow", "enableClickSelection": True},
                          "localeText": GRID_TEXT, "animateRows": False},
@@ -401,17 +403,21 @@ def _touched(session, change_id: int) -> list[int]:
     prevent_initial_call=True,
 )
 def change(_link, _move, _unlink, _undo, _confirm, township, selected_rows, member, pending):
-    """Link, move, unlink or undo; a link or move across non-neighbouring cells waits for the confirmation,
+    """Link the selected unlinked households, or move or unlink the selected linked ones (the others are
+    skipped and counted), or undo; a link or move across non-neighbouring cells waits for the confirmation,
     which then retries exactly the request it was asked for."""
     township = _township(township)
     confirming = ctx.triggered_id == "ws-confirm"
     if confirming and not pending:
         return no_update, True, "", None, *UNCHANGED
     actor = access.current()
+    skipped = ""
     with write_session() as session:  # refusals the backend logs are committed with this transaction
         try:
-            request = pending if confirming else {"kind": ACTIONS[ctx.triggered_id], "member": member,
-                                                   "households": _selected_ids(selected_rows)}
+            request = pending if confirming else _request(ACTIONS[ctx.triggered_id], member, selected_rows)
+            if request.get("skipped"):
+                other = LINKED if WANTED[request["kind"]] == UNLINKED else UNLINKED
+                skipped = f"（所选住户中另有 {request['skipped']:,} 户{other}，未作调整）"
             result = _apply(session, actor, request, confirming)
             touched = _touched(session, result.change_id) if result.change_id else []
         except NeedsException as exc:
@@ -420,7 +426,19 @@ def change(_link, _move, _unlink, _undo, _confirm, township, selected_rows, memb
             return _message(str(exc), ok=False), True, "", None, *UNCHANGED
     if not touched:
         return _message(result.message), True, "", None, *UNCHANGED
-    return _changed(township, result.message, touched)
+    return _changed(township, result.message + skipped, touched)
+
+
+def _request(kind: str, member, selected_rows) -> dict:
+    """What to change: the selected rows whose status the action applies to; the others are counted."""
+    rows = selected_rows if isinstance(selected_rows, list) else []
+    if kind == "undo":
+        return {"kind": kind, "member": None, "households": [], "skipped": 0}
+    status = WANTED[kind]
+    households = _selected_ids([row for row in rows if isinstance(row, dict) and row.get("status") == status])
+    if rows and not households:
+        raise InvalidInput(f"所选 {len(rows):,} 户中没有{status}的住户。")
+    return {"kind": kind, "member": member, "households": households, "skipped": len(rows) - len(households)}
 
 
 def _apply(session, actor, request: dict, confirm: bool):

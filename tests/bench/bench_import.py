@@ -1,18 +1,20 @@
 """Benchmark: importing a generated 1,000,000-row dispute CSV and a 100,000-row dispute .xlsx.
 
-    .venv/bin/python tests/bench/bench_import.py [--rows 1000000] [--xlsx-rows 100000] [--keep]
+    .venv/bin/python tests/bench/bench_import.py [--rows 1000000] [--xlsx-rows 100000] [--keep | --files DIR]
 
 Runs against ``geo.db.database_url()`` (DATABASE_URL or the embedded cluster), which must hold grid
 cells (``fengqiao demo load``). Each import runs in its own process (so that its peak memory is its
 own) and in a transaction that is rolled back at the end, so the database is left as it was.
 Rows place themselves as counties do: half by coordinates, a third by grid code, the rest by village
-code; dates come in four formats. Targets: 60 s for the CSV, 90 s for the .xlsx, under 2 GB.
+code; dates come in four formats. Targets: 60 s for the CSV, 90 s for the .xlsx, under 2 GB. Each phase's
+time comes from the importer's progress reports; the machine's load average is printed beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -92,17 +94,23 @@ def run_one(path: Path) -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
         session = Session(bind=connection, join_transaction_mode="create_savepoint")
+        phases: dict[str, float] = {}
+
+        def progress(phase: str, _done: int, _total: int) -> None:  # time from the start to each phase's end
+            phases[phase] = time.perf_counter() - started
+
         try:
             started = time.perf_counter()
-            frame = read_ledger(path, "disputes")
-            read_s = time.perf_counter() - started
-            result = load_ledger(frame, session)
+            frame = read_ledger(path, "disputes", progress=progress)
+            result = load_ledger(frame, session, progress=progress)
             session.flush()
             total = time.perf_counter() - started
         finally:
             session.close()
             transaction.rollback()
-    print(json.dumps({"read_s": read_s, "load_s": total - read_s, "total_s": total, "counts": result.counts,
+    ends = list(phases.values())
+    steps = {phase: end - start for phase, start, end in zip(phases, [0.0, *ends], ends)}
+    print(json.dumps({"phases": steps, "total_s": total, "counts": result.counts,
                       "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
@@ -111,29 +119,34 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--files", type=Path, help="time the disputes.csv and disputes.xlsx kept in this folder")
     parser.add_argument("--run", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
         run_one(args.run)
         return
-    folder = Path(tempfile.mkdtemp(prefix="fengqiao-bench-"))
-    started = time.perf_counter()
-    frame = ledger(args.rows)
-    csv_path = folder / "disputes.csv"
-    frame.to_csv(csv_path, index=False, encoding="utf-8-sig")
-    xlsx_path = folder / "disputes.xlsx"
-    write_xlsx(frame.head(args.xlsx_rows), xlsx_path)
-    del frame
-    print(f"generated in {time.perf_counter() - started:.0f} s: {csv_path} ({csv_path.stat().st_size / 1e6:.0f} MB), "
-          f"{xlsx_path} ({xlsx_path.stat().st_size / 1e6:.0f} MB)")
-    for path, rows, target in ((csv_path, args.rows, 60), (xlsx_path, args.xlsx_rows, 90)):
-        out = subprocess.run([sys.executable, __file__, "--run", str(path)], capture_output=True, text=True, check=True)
+    folder = args.files or Path(tempfile.mkdtemp(prefix="fengqiao-bench-"))
+    csv_path, xlsx_path = folder / "disputes.csv", folder / "disputes.xlsx"
+    if not args.files:
+        started = time.perf_counter()
+        frame = ledger(args.rows)
+        frame.to_csv(csv_path, index=False, encoding="utf-8-sig")
+        write_xlsx(frame.head(args.xlsx_rows), xlsx_path)
+        del frame
+        print(f"generated in {time.perf_counter() - started:.0f} s: {csv_path} ({csv_path.stat().st_size / 1e6:.0f} MB),"
+              f" {xlsx_path} ({xlsx_path.stat().st_size / 1e6:.0f} MB)")
+    for path, target in ((csv_path, 60), (xlsx_path, 90)):
+        load = os.getloadavg()[0]
+        out = subprocess.run([sys.executable, __file__, "--run", str(path)], capture_output=True, text=True)
+        if out.returncode:
+            sys.exit(f"{path.name}: the import failed:\n{out.stderr}")
         figures = json.loads(out.stdout.strip().splitlines()[-1])
         c = figures["counts"]
-        print(f"{path.name}: {rows:,} rows — read {figures['read_s']:.1f} s + locate/stage/upsert/refresh "
-              f"{figures['load_s']:.1f} s = {figures['total_s']:.1f} s (target {target} s); peak memory "
-              f"{figures['peak_mb']:,.0f} MB (target < 2,048 MB); new {c['new']:,}, refused {c['refused']:,}")
-    if not args.keep:
+        steps = " + ".join(f"{phase} {seconds:.1f}" for phase, seconds in figures["phases"].items())
+        print(f"{path.name}: {c['rows']:,} rows — {steps} = {figures['total_s']:.1f} s (target {target} s); peak memory "
+              f"{figures['peak_mb']:,.0f} MB (target < 2,048 MB); new {c['new']:,}, refused {c['refused']:,}; "
+              f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores")
+    if not (args.keep or args.files):
         for path in folder.iterdir():
             path.unlink()
         folder.rmdir()

@@ -57,7 +57,7 @@ def a_missing_weekly_report(url):
 def test_matrix_map_and_a_late_entry(demo_live_server, fresh_demo_db_url, page):
     missing, township, column = a_missing_weekly_report(fresh_demo_db_url)
     labels = [missing["unit_name"], f"{missing['unit_name']}（{missing['unit_code']}）"]
-    page.goto(demo_live_server + "/compliance")
+    demo_live_server.sign_in(page, "demo_leader", "/compliance")
     wait_rows(page, 38)  # the city: the demo's 38 townships, the last 13 weeks
     assert page.evaluate(f"document.querySelector('{MATRIX}').data[0].x.length") == 13
     legend = page.text_content("#cp-matrix g.legend")
@@ -80,11 +80,16 @@ def test_matrix_map_and_a_late_entry(demo_live_server, fresh_demo_db_url, page):
     label = next(v for v in villages if v in labels)  # a name two villages share carries the code
     assert cell(page, label, column) == MISSING
 
+    assert not page.is_visible("#cp-entry-submit")  # the leadership reads everything and writes nothing
+    demo_live_server.sign_in(page, "demo_county", "/compliance")  # 浉河区's supervisor enters the report
+    choose(page, "#cp-township", township)
+    page.wait_for_function(
+        "names => { const g = document.querySelector('#cp-matrix .js-plotly-plot');"
+        " return g && g.data.length > 0 && g.data[0].y.some(v => names.includes(v)); }", arg=labels, timeout=60_000)
     choose(page, "#cp-entry-unit", missing["unit_code"])  # the code is in the label and unique
     page.fill("#cp-entry-period", missing["period_start"].isoformat())
     page.keyboard.press("Enter")
     page.click("#cp-entry-zero input[value=zero]")
-    page.fill("#cp-entry-by", "浏览器测试员")
     page.click("#cp-entry-submit")
     page.wait_for_selector("#cp-entry-ok", timeout=60_000)
     assert "计为逾期报告" in page.inner_text("#cp-entry-ok")

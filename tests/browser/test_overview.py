@@ -27,7 +27,7 @@ def kpi_text(page) -> str:
 
 
 def test_overview_drills_plays_and_goes_big(demo_live_server, page):
-    page.goto(demo_live_server + "/")
+    demo_live_server.sign_in(page, "demo_leader", "/")
     page.wait_for_selector("#ov-map .maplibregl-canvas", timeout=30_000)
     wait_map(page, 6)
     assert "一次性化解率" in kpi_text(page) and "同比" in kpi_text(page)

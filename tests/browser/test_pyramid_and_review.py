@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_pyramid_page_drills_into_a_level(demo_live_server, page):
-    page.goto(demo_live_server + "/pyramid")
+    demo_live_server.sign_in(page, "demo_leader", "/pyramid")
     page.wait_for_selector("#py-sankey .main-svg", timeout=30_000)
     index = page.inner_text("#py-index")
     assert "%" in index and "/" in index
@@ -26,7 +26,7 @@ def test_pyramid_page_drills_into_a_level(demo_live_server, page):
 
 
 def test_review_page_compares_and_exports(demo_live_server, page):
-    page.goto(demo_live_server + "/demo-county")
+    demo_live_server.sign_in(page, "demo_reviewer", "/demo-county")
     page.wait_for_selector("#dc-comparison-table", timeout=30_000)
     header = page.inner_text("#dc-comparison-table thead")
     assert "浉河区" in header and "光山县" in header

@@ -13,7 +13,7 @@ def count_in(text: str) -> int:
 
 
 def test_clock_page_widens_the_window(demo_live_server, page):
-    page.goto(demo_live_server + "/clock")
+    demo_live_server.sign_in(page, "demo_leader", "/clock")
     page.wait_for_selector("#ck-list-table", timeout=30_000)
     assert "法定时限" in page.inner_text("header nav")
     week = count_in(page.inner_text("#ck-list-title"))
@@ -28,7 +28,7 @@ def test_clock_page_widens_the_window(demo_live_server, page):
 
 
 def test_backlog_page_filters_the_returning_petitioners(demo_live_server, page):
-    page.goto(demo_live_server + "/backlog")
+    demo_live_server.sign_in(page, "demo_leader", "/backlog")
     page.wait_for_selector("#bl-cases-table", timeout=30_000)
     page.wait_for_selector("#bl-trend .scatterlayer .trace", timeout=30_000)
     everything = count_in(page.inner_text("#bl-cases-title"))
@@ -43,25 +43,23 @@ def test_backlog_page_filters_the_returning_petitioners(demo_live_server, page):
 
 
 def test_warnings_page_acknowledges_a_signal(demo_live_server, page):
-    page.goto(demo_live_server + "/warnings")
+    demo_live_server.sign_in(page, "demo_county", "/warnings")  # the leadership acknowledges nothing
     page.wait_for_selector("#wn-map .maplibregl-canvas", timeout=30_000)
     page.wait_for_selector(".signal-card", timeout=30_000)
     first = page.locator(".signal-card").first
     reason = first.locator(".signal-reason").inner_text()
     assert "acknowledged" not in (first.get_attribute("class") or "")
-    page.fill("#wn-by", "李督查")
     first.locator(".ack-note input").fill("已电话核实，网格员跟进")
     first.locator(".ack-button").click()
     page.wait_for_function("() => document.querySelector('.signal-card').classList.contains('acknowledged')",
                            timeout=30_000)
     status = first.locator(".ack-status").inner_text()
-    assert "已确认" in status and "李督查" in status and "已电话核实" in status
+    assert "已确认" in status and "演示·县级网格督导" in status and "已电话核实" in status
     page.wait_for_function("() => document.querySelector('#wn-ack-count').innerText === '1'", timeout=30_000)
     page.screenshot(path=str(demo_live_server.screenshot_dir / "warnings.png"))
 
-    page.reload()  # kept in the database: shown again after a reload, the name field remembered
+    page.reload()  # kept in the database: shown again after a reload
     page.wait_for_selector(".signal-card.acknowledged", timeout=30_000)
     card = page.locator(".signal-card.acknowledged").first
-    assert card.locator(".signal-reason").inner_text() == reason and "李督查" in card.inner_text()
-    assert page.input_value("#wn-by") == "李督查"
+    assert card.locator(".signal-reason").inner_text() == reason and "演示·县级网格督导" in card.inner_text()
     assert re.search(r"已确认\s*1\s*条", page.inner_text("#wn-summary"))

@@ -97,10 +97,14 @@ def test_the_supervisor_gets_their_townships_households_only(workspace, owner, t
 def test_linking_changes_the_coverage_and_undo_restores_it(workspace, owner, township):
     *_, panel, _hidden, _message = run(workspace.load, None, township)
     households, member = _unlinked_pair(owner, township)
-    selected = [{"id": h} for h in households]
+    already = owner.scalar(text("SELECT household_id FROM member_household_link l JOIN household h"
+                                " ON h.id = l.household_id WHERE l.valid_to IS NULL AND h.township_code = :t LIMIT 1"),
+                           {"t": township})
+    selected = [{"id": h, "status": "未联户"} for h in households] + [{"id": already, "status": "已联户"}]
     message, exception_hidden, _, pending, patch, transaction, linked_panel, options, _ = run(
         workspace.change, "ws-link.n_clicks", 1, 0, 0, 0, 0, township, selected, member, None)
-    assert "已将 2 户联系到党员" in _text(message) and exception_hidden is True and pending is None
+    assert "已将 2 户联系到党员" in _text(message) and "另有 1 户已联户，未作调整" in _text(message)
+    assert exception_hidden is True and pending is None
     assert isinstance(patch, Patch)
     assert sorted(r["id"] for r in transaction["update"]) == households
     assert all(r["status"] == "已联户" and "*" in r["member"] for r in transaction["update"])
@@ -124,11 +128,11 @@ def test_a_link_across_cells_waits_for_the_confirmation(workspace, owner, townsh
           AND NOT EXISTS (SELECT 1 FROM member_household_link l WHERE l.household_id = h.id AND l.valid_to IS NULL)
           AND (SELECT count(*) FROM member_household_link l WHERE l.member_id = m.id AND l.valid_to IS NULL) < 10
         ORDER BY h.id, m.id LIMIT 1"""), {"t": township}).one()
-    selected = [{"id": household}]
+    selected = [{"id": household, "status": "未联户"}]
     message, hidden, question, pending, *rest = run(
         workspace.change, "ws-link.n_clicks", 1, 0, 0, 0, 0, township, selected, member, None)
     assert hidden is False and "跨网格" in _text(message) and "确认" in question
-    assert pending == {"kind": "link", "member": member, "households": [household]}
+    assert pending == {"kind": "link", "member": member, "households": [household], "skipped": 0}
     assert all(value is no_update for value in rest)
     message, hidden, _, pending, *_ = run(
         workspace.change, "ws-confirm.n_clicks", 1, 0, 0, 0, 1, township, [], None, pending)
@@ -139,12 +143,14 @@ def test_a_link_across_cells_waits_for_the_confirmation(workspace, owner, townsh
 
 def test_errors_are_sentences_on_the_page(workspace, owner, township):
     households, _ = _unlinked_pair(owner, township, 1)
-    message, *rest = run(workspace.change, "ws-link.n_clicks", 1, 0, 0, 0, 0, township, [{"id": households[0]}],
-                         None, None)
+    row = {"id": households[0], "status": "未联户"}
+    message, *rest = run(workspace.change, "ws-link.n_clicks", 1, 0, 0, 0, 0, township, [row], None, None)
     assert "请先在“联系党员”中选择一名党员" in _text(message) and all(v is no_update for v in rest[3:])
-    message, *_ = run(workspace.change, "ws-unlink.n_clicks", 0, 0, 1, 0, 0, township, [{"id": households[0]}],
+    message, *_ = run(workspace.change, "ws-unlink.n_clicks", 0, 0, 1, 0, 0, township, [row], None, None)
+    assert "所选 1 户中没有已联户的住户" in _text(message)
+    message, *_ = run(workspace.change, "ws-unlink.n_clicks", 0, 0, 2, 0, 0, township, [{**row, "status": "已联户"}],
                       None, None)
-    assert "尚未联系党员" in _text(message)
+    assert "尚未联系党员" in _text(message)  # a stale row: the server checks the real state
     message, *_ = run(workspace.change, "ws-undo.n_clicks", 0, 0, 0, 1, 0, township, [], None, None)
     assert "没有可以撤销" in _text(message)
 
@@ -204,7 +210,8 @@ def test_another_townships_code_is_refused_and_logged(workspace, owner, township
     with pytest.raises(HttpForbidden):
         run(workspace.load, None, OTHER_TOWNSHIP)
     with pytest.raises(HttpForbidden):
-        run(workspace.change, "ws-unlink.n_clicks", 0, 0, 1, 0, 0, OTHER_TOWNSHIP, [{"id": 1}], None, None)
+        run(workspace.change, "ws-unlink.n_clicks", 0, 0, 1, 0, 0, OTHER_TOWNSHIP, [{"id": 1, "status": "已联户"}],
+            None, None)
     assert _refusals(owner, "ws_township") == 2
     notice = workspace.layout(township=OTHER_TOWNSHIP)
     assert notice.id == "forbidden" and "无权访问" in _text(notice)
@@ -246,25 +253,3 @@ def _find(component, component_id):
             return found
     return None
 
-
-def test_zz_measure(workspace, owner, township):
-    import time
-    t = time.perf_counter()
-    figure, note, rows, options, member, panel, hidden, message = run(workspace.load, None, township)
-    t1 = time.perf_counter()
-    print("load s", t1 - t, "figure KB", len(figure.to_json()) / 1e3, "rows KB", len(json.dumps(rows, ensure_ascii=False).encode()) / 1e3,
-          "options KB", len(json.dumps(options, ensure_ascii=False).encode()) / 1e3)
-    households, member = _unlinked_pair(owner, township)
-    t = time.perf_counter()
-    out = run(workspace.change, "ws-link.n_clicks", 1, 0, 0, 0, 0, township, [{"id": h} for h in households], member, None)
-    print("change s", time.perf_counter() - t, "patch KB", len(json.dumps(out[4].to_plotly_json())) / 1e3)
-    import gzip, plotly.io
-    for name, value in (("figure", figure.to_plotly_json()), ("rows", rows), ("options", options), ("patch", out[4].to_plotly_json()), ("options2", out[7])):
-        raw = plotly.io.json.to_json_plotly(value).encode()
-        print(name, "raw KB", len(raw) / 1e3, "gzip KB", len(gzip.compress(raw)) / 1e3)
-    t = time.perf_counter()
-    out = run(workspace.sync_selection, "ws-grid.selectedRows", None, [{"id": h} for h in households], township)
-    print("sync s", time.perf_counter() - t)
-    t = time.perf_counter()
-    out = run(workspace.preview_suggestion, "ws-suggest.n_clicks", 1, township)
-    print("suggest s", time.perf_counter() - t, len(out[1]))

@@ -63,9 +63,23 @@ def first_cells(session, n: int = 6, county: str | None = None) -> list[Cell]:
     return [Cell(*row) for row in rows]
 
 
+PETITION_HEADERS = ["信访件编号", "登记日期", "信访类别", "信访形式", "问题类别", "是否初信初访", "信访层级", "信访人",
+                    "联系电话", "办理状态", "办结日期", "满意度", "12345工单号", "网格编码"]
+HOTLINE_HEADERS = ["工单编号", "来电时间", "诉求类型", "问题分类", "流转方向", "信访件编号", "来电人", "来电号码", "工单状态",
+                   "办结时间", "满意度", "网格编码"]
 DISPUTE_HEADERS = ["纠纷编号", "登记时间", "矛盾类型", "风险等级", "化解状态", "化解时间", "涉及户数", "简要情况", "网格编码"]
 
 
 def dispute_row(ref: str, cell: Cell, day: str = "2024-03-05", domain: str = "邻里纠纷", status: str = "已登记",
                 resolved: str = "", summary: str = "相邻通行纠纷") -> list:
     return [ref, day, domain, "一般", status, resolved, "1", summary, cell.code]
+
+
+def cells_in_two_townships(session) -> tuple[list[Cell], list[Cell]]:
+    """Two first cells in each of two townships of the same county."""
+    cells = first_cells(session, 400)
+    townships: dict[str, list[Cell]] = {}
+    for cell in cells:
+        townships.setdefault(cell.code[:9], []).append(cell)
+    pairs = [found[:2] for found in townships.values() if len(found) >= 2]
+    return pairs[0], next(p for p in pairs[1:] if p[0].code[:6] == pairs[0][0].code[:6])

@@ -16,7 +16,15 @@ from etl.ledger_reports import error_report, quarantine_report, template_workboo
 from etl.ledgers import PLACEHOLDER_PREFIX, load_ledger, read_ledger
 from etl.tabular import normalise_header
 from geo.errors import InvalidInput
-from tests.etl.ledger_files import DISPUTE_HEADERS, dispute_row, first_cells, write_csv, write_xlsx
+from tests.etl.ledger_files import (
+    DISPUTE_HEADERS,
+    HOTLINE_HEADERS,
+    PETITION_HEADERS,
+    dispute_row,
+    first_cells,
+    write_csv,
+    write_xlsx,
+)
 
 
 def imported(session, table: str = "dispute") -> int:
@@ -292,12 +300,6 @@ def test_one_import_is_one_transaction(fresh_demo_db_url, tmp_path, monkeypatch)
         assert conn.execute(sa.text("SELECT count(*) FROM import_batch")).scalar() == 0
         assert conn.execute(sa.text("SELECT count(*) FROM import_quarantine")).scalar() == 0
     engine.dispose()
-
-
-PETITION_HEADERS = ["信访件编号", "登记日期", "信访类别", "信访形式", "问题类别", "是否初信初访", "信访层级", "信访人",
-                    "联系电话", "办理状态", "办结日期", "满意度", "12345工单号", "网格编码"]
-HOTLINE_HEADERS = ["工单编号", "来电时间", "诉求类型", "问题分类", "流转方向", "信访件编号", "来电人", "来电号码", "工单状态",
-                   "办结时间", "满意度", "网格编码"]
 
 
 def test_hotline_tickets_link_to_petitions_both_ways(demo_session, tmp_path):

@@ -1,0 +1,135 @@
+"""The 党员联户 page in real headless Chromium: box-select on the map, link, undo, suggestions, refusal."""
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from geo import db
+from geo.coverage import coverage
+from tests.browser.test_overview import settle
+
+pytestmark = pytest.mark.browser
+
+README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshot-workspace.png"
+BOX = 9
+"""Half the side of the selection box, in pixels."""
+
+ISOLATED_UNLINKED = """
+(box) => {
+  const gd = document.querySelector('#ws-map .js-plotly-plot');
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, rect = gd.getBoundingClientRect();
+  const trace = gd.data[1], px = [], py = [];
+  for (let i = 0; i < trace.x.length; i++) {
+    px.push(rect.left + xa._offset + xa.l2p(trace.x[i]));
+    py.push(rect.top + ya._offset + ya.l2p(trace.y[i]));
+  }
+  for (let i = 0; i < trace.x.length; i++) {
+    if (trace.marker.color[i] !== 0) continue;
+    let unlinked = 0;
+    for (let j = 0; j < trace.x.length; j++) {
+      if (Math.abs(px[j] - px[i]) <= box + 2 && Math.abs(py[j] - py[i]) <= box + 2 && trace.marker.color[j] === 0) unlinked++;
+    }
+    if (unlinked === 1 && px[i] > rect.left + 40 && py[i] > rect.top + 60) return {x: px[i], y: py[i], id: trace.customdata[i]};
+  }
+  return null;
+}
+"""
+GRID_ROW = """
+(id) => { const node = dash_ag_grid.getApi('ws-grid').getRowNode(String(id));
+          return {selected: node.isSelected(), status: node.data.status}; }
+"""
+
+
+def wait_map(page):
+    page.wait_for_function(
+        "() => { const g = document.querySelector('#ws-map .js-plotly-plot');"
+        " return g && g.data && g.data.length === 4 && g.data[1].x.length > 0; }", timeout=30_000)
+
+
+def member_label(database_url, household: int) -> str:
+    """The dropdown label of a member of the household's grid cell with room for one more household."""
+    engine = db.make_engine(database_url)
+    with db.session_factory(engine)() as session:
+        township, cell, cell_name = session.execute(text(
+            "SELECT h.township_code, h.grid_code, g.name FROM household h JOIN grid_cell g ON g.code = h.grid_code"
+            " WHERE h.id = :id"), {"id": household}).one()
+        members = coverage(session, township).members
+    engine.dispose()
+    member = members[(members["grid_code"] == cell) & (members["load"] < members["cap"])].iloc[0]
+    return f"{member['name']} · 负荷 {member['load']}/{member['cap']} · {cell_name}"
+
+
+def test_a_township_supervisor_links_by_box_selection_and_undoes(demo_live_server, fresh_demo_db_url, page):
+    demo_live_server.sign_in(page, "demo_township", "/workspace")
+    wait_map(page)
+    page.wait_for_selector("#ws-grid .ag-row", timeout=30_000)
+    settle(page)
+    assert "示意数据" in page.inner_text("#ws-map-note")
+    township = demo_live_server.accounts["demo_township"][1]
+    before = page.inner_text("#ws-share")
+
+    target = page.evaluate(ISOLATED_UNLINKED, BOX)
+    assert target, "no unlinked household stands alone in a box on the map"
+    page.hover("#ws-map .js-plotly-plot")
+    page.click('#ws-map .modebar-btn[data-attr="dragmode"][data-val="select"]')  # 框选 (box select)
+    page.mouse.move(target["x"] - BOX, target["y"] - BOX)
+    page.mouse.down()
+    page.mouse.move(target["x"] + BOX, target["y"] + BOX, steps=8)
+    page.mouse.up()
+    page.wait_for_function("() => document.querySelector('#ws-selection').innerText.includes('未联户 1 户')",
+                           timeout=30_000)
+    settle(page)
+    assert page.evaluate(GRID_ROW, target["id"])["selected"]
+    highlighted = page.evaluate("() => document.querySelector('#ws-map .js-plotly-plot').data[1].selectedpoints")
+    assert highlighted and len(highlighted) >= 1
+
+    label = member_label(fresh_demo_db_url, target["id"])
+    page.click("#ws-member")
+    page.keyboard.type(label)
+    page.keyboard.press("Enter")
+    settle(page)
+    assert label in page.inner_text("#ws-member")
+
+    log = []
+    page.on("request", lambda r: log.append(("req", time.monotonic(), r.post_data[:120] if r.post_data else r.url)) if "_dash-update" in r.url else None)
+    page.on("response", lambda r: log.append(("resp", time.monotonic(), r.request.post_data[:120] if r.request.post_data else "", len(r.body()))) if "_dash-update" in r.url else None)
+    started = time.monotonic()
+    page.click("#ws-link")
+    page.wait_for_function("() => document.querySelector('#ws-message').innerText.includes('已将 1 户联系到党员')",
+                           timeout=30_000)
+    page.wait_for_function("b => document.querySelector('#ws-share').innerText !== b", arg=before, timeout=30_000)
+    print(f"link round trip (click → message and coverage): {time.monotonic() - started:.2f} s")
+    settle(page)
+    print("REACT ms", page.evaluate("async () => { const gd = document.querySelector('#ws-map .js-plotly-plot'); const t = performance.now(); await Plotly.react(gd, gd.data, gd.layout); return performance.now() - t; }"))
+    print("REACT2 ms", page.evaluate("async () => { const gd = document.querySelector('#ws-map .js-plotly-plot'); const t = performance.now(); const d = gd.data.map(x => Object.assign({}, x)); d[1].marker = Object.assign({}, d[1].marker, {color: d[1].marker.color.slice()}); await Plotly.react(gd, d, gd.layout); return performance.now() - t; }"))
+    for entry in log:
+        print(round(entry[1] - started, 3), entry[0], entry[2][:120], entry[3:] )
+    linked = page.inner_text("#ws-share")
+    assert linked != before
+    colour = page.evaluate("id => { const t = document.querySelector('#ws-map .js-plotly-plot').data[1];"
+                           " return t.marker.color[t.customdata.indexOf(id)]; }", target["id"])
+    assert colour == 1
+    assert page.evaluate(GRID_ROW, target["id"])["status"] == "已联户"
+
+    page.click("#ws-undo")
+    page.wait_for_function("() => document.querySelector('#ws-message').innerText.includes('已撤销')", timeout=30_000)
+    page.wait_for_function("b => document.querySelector('#ws-share').innerText === b", arg=before, timeout=30_000)
+    settle(page)
+
+    page.click("#ws-suggest")
+    page.wait_for_selector("#ws-suggest-panel:not([hidden])", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#ws-map .js-plotly-plot').data[3].x.length > 0",
+                           timeout=30_000)
+    settle(page)
+    assert "建议为" in page.inner_text("#ws-suggest-summary")
+    page.screenshot(path=str(demo_live_server.screenshot_dir / "workspace.png"))
+    README_SCREENSHOT.parent.mkdir(exist_ok=True)
+    shutil.copy(demo_live_server.screenshot_dir / "workspace.png", README_SCREENSHOT)
+
+    other = "411503001000" if not township.startswith("411503") else "411502001000"
+    page.goto(f"{demo_live_server}/workspace?township={other}")
+    page.wait_for_selector("#forbidden", timeout=30_000)
+    assert "无权访问" in page.inner_text("#forbidden")
