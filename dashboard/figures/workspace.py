@@ -48,7 +48,7 @@ def member_style(members: pd.DataFrame) -> dict:
     """What a change alters on the member trace: marker size (grows with load ÷ cap), colour (status), load text."""
     ratio = (members["load"] / members["cap"].clip(lower=1)).clip(upper=2)
     return {
-        "size": np.round(9 + 9 * ratio, 1).tolist(),
+        "size": np.round(6 + 6 * ratio, 1).tolist(),
         "color": [MEMBER_COLOURS.get(s, MEMBER_NORMAL) for s in members["status"]],
         "text": [f"负荷 {load}/{cap} · {s}" for load, cap, s in zip(members["load"], members["cap"], members["status"])],
     }
@@ -66,15 +66,15 @@ def workspace_map(cells: gpd.GeoDataFrame, households: pd.DataFrame, members: pd
                      customdata=households["id"].tolist(), name="住户",
                      marker={"size": 6, "color": households["linked"].astype(int).tolist(), "colorscale": LINK_SCALE,
                              "cmin": 0, "cmax": 1},
-                     selected={"marker": {"size": 10, "opacity": 1}}, unselected={"marker": {"opacity": 0.3}},
+                     selected={"marker": {"size": 11, "opacity": 1}}, unselected={"marker": {"opacity": 0.25}},
                      hovertemplate="住户 %{customdata}<extra></extra>"),
         go.Scattergl(x=_round(members["lon"]), y=_round(members["lat"]), mode="markers", name="党员",
                      customdata=members["member_id"].tolist(),
-                     marker={"size": style["size"], "color": style["color"], "symbol": "diamond",
+                     marker={"size": style["size"], "color": style["color"], "symbol": "diamond", "opacity": 0.85,
                              "line": {"width": 1, "color": "#fff"}},
                      hovertext=[f"党员 {n}（{g}）" for n, g in zip(members["name"], members["grid_name"])],
                      text=style["text"], hovertemplate="%{hovertext}<br>%{text}<extra></extra>",
-                     unselected={"marker": {"opacity": 1}}),
+                     unselected={"marker": {"opacity": 0.85}}),
         go.Scattergl(x=[], y=[], mode="lines", line={"color": SUGGESTION_COLOUR, "width": 1.5},
                      hoverinfo="skip", name="建议联系"),
     ])

@@ -93,9 +93,6 @@ def test_a_township_supervisor_links_by_box_selection_and_undoes(demo_live_serve
     settle(page)
     assert label in page.inner_text("#ws-member")
 
-    log = []
-    page.on("request", lambda r: log.append(("req", time.monotonic(), r.post_data[:120] if r.post_data else r.url)) if "_dash-update" in r.url else None)
-    page.on("response", lambda r: log.append(("resp", time.monotonic(), r.request.post_data[:120] if r.request.post_data else "", len(r.body()))) if "_dash-update" in r.url else None)
     started = time.monotonic()
     page.click("#ws-link")
     page.wait_for_function("() => document.querySelector('#ws-message').innerText.includes('已将 1 户联系到党员')",
@@ -103,10 +100,6 @@ def test_a_township_supervisor_links_by_box_selection_and_undoes(demo_live_serve
     page.wait_for_function("b => document.querySelector('#ws-share').innerText !== b", arg=before, timeout=30_000)
     print(f"link round trip (click → message and coverage): {time.monotonic() - started:.2f} s")
     settle(page)
-    print("REACT ms", page.evaluate("async () => { const gd = document.querySelector('#ws-map .js-plotly-plot'); const t = performance.now(); await Plotly.react(gd, gd.data, gd.layout); return performance.now() - t; }"))
-    print("REACT2 ms", page.evaluate("async () => { const gd = document.querySelector('#ws-map .js-plotly-plot'); const t = performance.now(); const d = gd.data.map(x => Object.assign({}, x)); d[1].marker = Object.assign({}, d[1].marker, {color: d[1].marker.color.slice()}); await Plotly.react(gd, d, gd.layout); return performance.now() - t; }"))
-    for entry in log:
-        print(round(entry[1] - started, 3), entry[0], entry[2][:120], entry[3:] )
     linked = page.inner_text("#ws-share")
     assert linked != before
     colour = page.evaluate("id => { const t = document.querySelector('#ws-map .js-plotly-plot').data[1];"
@@ -125,7 +118,7 @@ def test_a_township_supervisor_links_by_box_selection_and_undoes(demo_live_serve
                            timeout=30_000)
     settle(page)
     assert "建议为" in page.inner_text("#ws-suggest-summary")
-    page.screenshot(path=str(demo_live_server.screenshot_dir / "workspace.png"))
+    page.screenshot(path=str(demo_live_server.screenshot_dir / "workspace.png"), full_page=True)
     README_SCREENSHOT.parent.mkdir(exist_ok=True)
     shutil.copy(demo_live_server.screenshot_dir / "workspace.png", README_SCREENSHOT)
 
