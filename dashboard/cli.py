@@ -186,7 +186,8 @@ def up(host: str, port: int, scale: str, seed: int) -> None:
         load_demo_data(engine, scale, seed)
     else:
         console.print(f"演示数据已在库中（{loaded.scale}，种子 {loaded.seed}，{loaded.loaded_at:%Y-%m-%d %H:%M}）；"
-                      "要重新生成请执行 fengqiao demo load。")
+                      "要重新生成请执行 fengqiao demo load。演示账户的密码见其输出（内置数据库时另存于 "
+                      f"{db.data_dir() / 'demo-accounts.txt'}）。")
     run_server(host, port, debug=False)
 
 

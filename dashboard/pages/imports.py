@@ -2,9 +2,12 @@
 
 The upload is checked (suffix, size; an .xlsx's unpacked size before openpyxl reads it) and kept in
 a private temporary folder under a random token; the browser's store holds only that token, the
-ledger kind and the CRS, never records. The user's file name is shown and offered back as a
-download name, never used as a path. The preview is a full dry run (locating included) in a
-transaction that is rolled back; “确认导入” runs the same import again and commits it.
+ledger kind, the CRS and the uploader's username, never records. The user's file name is shown and
+offered back as a download name, never used as a path. The preview is a full dry run (locating
+included) in a transaction that is rolled back; “确认导入” runs the same import again in a worker
+thread (``dashboard.import_jobs``) and commits it, while a ``dcc.Interval`` polls its progress into a
+bar until the report replaces it. Both run as the owner (COPY cannot run under row-level security)
+after the role check, and only into the user's own area: rows placed elsewhere are refused.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from pathlib import Path
 import dash
 from dash import Input, Output, State, dcc, html, no_update
 
-from dashboard.guard import check_write, page_callback, page_layout
-from dashboard.database import owner_session, read_session
+from dashboard import import_jobs
+from dashboard.database import owner_session
+from dashboard.guard import check_write, page_callback, page_layout, refuse
 from etl.ledger_reports import error_report, template_workbook
-from etl.ledgers import ImportResult, load_ledger, read_ledger
+from etl.ledgers import ImportResult, Progress, load_ledger, read_ledger
 from geo.errors import FengqiaoError
 from geo.models import ImportKind
 
@@ -35,6 +39,9 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 SUFFIXES = (".xlsx", ".csv")
 SHOWN_REFUSALS = 20
+POLL_MS = 700
+PHASE_LABELS = {"read": "读取并检查文件", "locate": "定位网格", "stage": "载入暂存表", "write": "写入数据库",
+                "refresh": "更新汇总统计"}
 KEEP_SECONDS = 2 * 3600
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 KINDS = [ImportKind.DISPUTES, ImportKind.PETITIONS, ImportKind.HOTLINE]
@@ -91,7 +98,8 @@ def layout(**_kwargs):
                 html.Button("确认导入", id="imp-confirm", n_clicks=0, className="button", disabled=True),
                 html.Button("下载错误报告", id="imp-errors", n_clicks=0, className="button small", disabled=True),
             ], className="import-actions"),
-            dcc.Loading(html.Div(id="imp-result", role="status"), type="default"),
+            dcc.Interval(id="imp-poll", interval=POLL_MS, disabled=True),
+            html.Div(id="imp-result", role="status"),
         ],
         className="import-page",
     )
@@ -117,8 +125,21 @@ def _report(result: ImportResult, heading: str, element_id: str) -> html.Div:
     return html.Div(children, id=element_id)
 
 
-def _read(path: Path, kind: str, crs: str, filename: str):
-    return read_ledger(path, kind, crs=crs, display_name=filename, max_unpacked=MAX_UNPACKED_BYTES)
+def _progress(job: import_jobs.Job) -> html.Div:
+    """The bar of a running (or just finished) import: the phase, its rows, the share of the whole."""
+    percent = round(100 * job.fraction)
+    step = "导入完成" if job.finished_at else f"正在{PHASE_LABELS[job.phase]}"
+    rows = f"（{job.done:,} / {job.total:,} 行）" if job.total and not job.finished_at else ""
+    return html.Div([
+        html.Div([html.Span(step + rows, id="imp-progress-phase"), html.Span(f"{percent}%", id="imp-progress-percent")],
+                 className="progress-label"),
+        html.Progress(value=percent, max=100, id="imp-progress"),
+    ], className="import-progress")
+
+
+def _read(path: Path, kind: str, crs: str, filename: str, progress: Progress | None = None):
+    return read_ledger(path, kind, crs=crs, display_name=filename, max_unpacked=MAX_UNPACKED_BYTES,
+                       **({"progress": progress} if progress else {}))
 
 
 @callback(
@@ -127,6 +148,7 @@ def _read(path: Path, kind: str, crs: str, filename: str):
     Output("imp-confirm", "disabled"),
     Output("imp-errors", "disabled"),
     Output("imp-result", "children"),
+    Output("imp-poll", "disabled", allow_duplicate=True),
     Input("imp-upload", "contents"),
     State("imp-upload", "filename"),
     State("imp-kind", "value"),
@@ -135,21 +157,22 @@ def _read(path: Path, kind: str, crs: str, filename: str):
 )
 def preview(contents, filename, kind, crs):
     """Check the upload and report what an import would do, without writing anything."""
-    check_write("import")
-    def refuse(message: str):
-        return html.P(message, className="error", id="imp-error"), None, True, True, ""
+    principal = check_write("import")
+
+    def refused(message: str):
+        return html.P(message, className="error", id="imp-error"), None, True, True, "", True
 
     suffix = Path(filename or "").suffix.lower()
     if suffix not in SUFFIXES:
-        return refuse(f"只接受 .xlsx 或 .csv 文件（收到：{filename}）。")
+        return refused(f"只接受 .xlsx 或 .csv 文件（收到：{filename}）。")
     if not contents or "," not in contents:
-        return refuse(f"文件为空或超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB 的上限。")
+        return refused(f"文件为空或超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB 的上限。")
     try:
         payload = base64.b64decode(contents.split(",", 1)[1], validate=True)
     except (binascii.Error, ValueError):
-        return refuse("上传的数据已损坏，请重新上传。")
+        return refused("上传的数据已损坏，请重新上传。")
     if len(payload) > MAX_UPLOAD_BYTES:
-        return refuse(f"文件有 {len(payload) / 1024 / 1024:.1f} MB，超过上限 {MAX_UPLOAD_BYTES // 1024 // 1024} MB："
+        return refused(f"文件有 {len(payload) / 1024 / 1024:.1f} MB，超过上限 {MAX_UPLOAD_BYTES // 1024 // 1024} MB："
                       "请拆成几个文件分别导入，或用命令 fengqiao import 导入。")
     _forget_old_uploads()
     token = secrets.token_hex(16)
@@ -157,42 +180,82 @@ def preview(contents, filename, kind, crs):
     path.write_bytes(payload)
     try:
         frame = _read(path, kind, crs, filename)
-        with read_session() as session:
-            result = load_ledger(frame, session, dry_run=True)
+        with owner_session() as session:  # a dry run: rolled back; COPY needs the owner, the role was checked
+            result = load_ledger(frame, session, dry_run=True, within=principal.write_prefix)
     except FengqiaoError as exc:
         path.unlink(missing_ok=True)
-        return refuse(str(exc))
+        return refused(str(exc))
     _stored(token, ".errors.xlsx").write_bytes(error_report(result))
-    state = {"token": token, "suffix": suffix, "kind": kind, "crs": crs, "file": filename}
+    state = {"token": token, "suffix": suffix, "kind": kind, "crs": crs, "file": filename, "user": principal.username}
     importable = result.counts["new"] + result.counts["updated"] > 0
-    return (_report(result, "检查报告（尚未写入）", "imp-check"), state, not importable, not len(result.refusals), "")
+    return (_report(result, "检查报告（尚未写入）", "imp-check"), state, not importable, not len(result.refusals), "",
+            True)
 
 
 @callback(
     Output("imp-result", "children", allow_duplicate=True),
     Output("imp-confirm", "disabled", allow_duplicate=True),
-    Output("imp-errors", "disabled", allow_duplicate=True),
+    Output("imp-poll", "disabled"),
     Input("imp-confirm", "n_clicks"),
     State("imp-upload-state", "data"),
     prevent_initial_call=True,
 )
 def confirm(n_clicks, state):
-    """Import the previewed file for real, in one transaction."""
+    """Start importing the previewed file for real (one transaction, in a worker thread); show its progress."""
     if not n_clicks or not state:
         return no_update, no_update, no_update
-    principal = check_write("import")
+    principal = _owner_of(state)
     try:
         path = _stored(state.get("token"), state.get("suffix"))
         if not path.exists():
             raise FengqiaoError("上传已过期，请重新上传文件。")
-        frame = _read(path, state["kind"], state["crs"], state["file"])
-        with owner_session() as session:  # COPY needs the owner; the role was checked above
-            result = load_ledger(frame, session, imported_by=principal.username)
     except FengqiaoError as exc:
-        return html.P(str(exc), className="error", id="imp-error"), True, no_update
-    _stored(state["token"], ".errors.xlsx").write_bytes(error_report(result))
-    path.unlink(missing_ok=True)
-    return _report(result, f"导入完成（导入记录编号 {result.batch_id}）", "imp-done"), True, not len(result.refusals)
+        return html.P(str(exc), className="error", id="imp-error"), True, True
+    token, within, username = state["token"], principal.write_prefix, principal.username
+
+    def work(progress: Progress) -> ImportResult:  # runs in the worker thread: everything it needs is passed in
+        frame = _read(path, state["kind"], state["crs"], state["file"], progress)
+        with owner_session() as session:  # COPY needs the owner; the role and the upload's owner were checked
+            result = load_ledger(frame, session, imported_by=username, within=within, progress=progress)
+        _stored(token, ".errors.xlsx").write_bytes(error_report(result))
+        path.unlink(missing_ok=True)
+        return result
+
+    return _progress(import_jobs.start(token, username, work)), True, False
+
+
+@callback(
+    Output("imp-result", "children", allow_duplicate=True),
+    Output("imp-poll", "disabled", allow_duplicate=True),
+    Output("imp-errors", "disabled", allow_duplicate=True),
+    Input("imp-poll", "n_intervals"),
+    State("imp-upload-state", "data"),
+    prevent_initial_call=True,
+)
+def poll(_n, state):
+    """The running import's bar; when it has ended, the full bar and its report (or what went wrong)."""
+    principal = _owner_of(state)
+    job = import_jobs.status(state["token"])
+    if job is None:
+        return html.P("找不到这次导入的进度（服务可能已重启）：请重新上传文件；已写入的记录再次导入只会更新，不会重复。",
+                      className="error", id="imp-error"), True, True
+    if job.username != principal.username:
+        raise refuse("导入任务属于其他用户", {"action": "import", "token": state["token"]})
+    if job.finished_at is None:
+        return _progress(job), False, no_update
+    if job.error:
+        return html.P(job.error, className="error", id="imp-error"), True, True
+    result = job.result
+    report = _report(result, f"导入完成（导入记录编号 {result.batch_id}）", "imp-done")
+    return html.Div([_progress(job), report]), True, not len(result.refusals)
+
+
+def _owner_of(state: dict | None):
+    """The signed-in supervisor, who must be the one that uploaded ``state`` (refused and logged otherwise)."""
+    principal = check_write("import")
+    if not state or state.get("user") != principal.username:
+        raise refuse("上传的文件属于其他用户", {"action": "import", "token": str((state or {}).get("token"))})
+    return principal
 
 
 @callback(

@@ -164,11 +164,18 @@ def _filter(period, domains, statuses, risks) -> DisputeFilter:
     return DisputeFilter(start, end, tuple(domains or ()), tuple(statuses or ()), tuple(risks or ()))
 
 
+def checked_scope(scope: dict) -> dict:
+    """The scope a callback may draw: its area checked (refused and logged outside the user's own);
+    "" (the whole city) from a supervisor, as a forged request would send, becomes their own root."""
+    if scoped_area(scope["area"]) != scope["area"]:
+        return root_scope()
+    return scope
+
+
 def _map_values(scope: dict, chosen: DisputeFilter, measure: str):
-    area = scoped_area(scope["area"])  # a forged "" (the city) from a supervisor becomes their own area
-    units, neighbours = level_geometry(scope["level"], area)
+    units, neighbours = level_geometry(scope["level"], scope["area"])
     with read_session() as session:
-        measures = dispute_measures(session, scope["level"], area, chosen)
+        measures = dispute_measures(session, scope["level"], scope["area"], chosen)
     values = measure_values(measures[measures["code"].isin(units["code"])], measure, neighbours)
     return units, values, measures
 
@@ -189,6 +196,7 @@ def update_map(scope, period, domains, statuses, risks, measure):
     """A new scope sends the figure with geometry; a filter change sends only the values (Patch)."""
     try:
         chosen = _filter(period, domains, statuses, risks)
+        scope = checked_scope(scope)
         units, values, measures = _map_values(scope, chosen, measure)
     except FengqiaoError as exc:
         return no_update, no_update, no_update, str(exc)
@@ -286,7 +294,8 @@ def breadcrumb(scope):
 )
 def update_kpis(scope, period, _tick):
     start, end = period_of(period)
-    area = scoped_area(scope["area"])
+    scope = checked_scope(scope)
+    area = scope["area"]
     with read_session() as session:
         values = kpi_summary(session, start, end, area)
         months = kpi_frame(session, MONTHS[0], end, area, by="month")
@@ -382,6 +391,7 @@ def toggle_bigscreen(n_clicks):
 )
 def download_table(_n, scope, period, domains, statuses, risks, measure):
     chosen = _filter(period, domains, statuses, risks)
+    scope = checked_scope(scope)
     units, values, measures = _map_values(scope, chosen, measure)
     table = units[["code", "name"]].merge(measures, on="code", how="left").merge(
         values[["code", "rank"] + (["label"] if measure == "hotspot" else [])], on="code", how="left")

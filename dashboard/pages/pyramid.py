@@ -6,10 +6,11 @@ import dash
 from dash import Input, Output, ctx, dcc, html, no_update
 
 from dashboard.components.supervision import area_options
-from dashboard.guard import page_callback, page_layout, scoped_area
 from dashboard.database import read_session
 from dashboard.figures.pyramid import pyramid_figure, sankey_figure, small_multiples, trend_figure
+from dashboard.guard import page_callback, page_layout, scoped_area
 from dashboard.period import MONTHS, month_marks, period_of, period_text
+from geo import access
 from geo.enums import DisputeDomain, PetitionCategory
 from geo.errors import FengqiaoError
 from geo.pyramid import (
@@ -123,6 +124,8 @@ def update(period, area, categories, domains):
 def drill(bar_click, flow_click, period, area, categories, domains):
     """The petitions behind a clicked bar (a level) or flow (origin → level, or level → outcome)."""
     start, end, area, categories, domains = _filters(period, area, categories, domains)
+    if access.current().person_prefix is None:
+        return "信访事项明细", html.P("评审角色只查看汇总数据，不显示具体信访事项。", className="hint", id="py-no-records")
     selection = {}
     if ctx.triggered_id == "py-pyramid" and bar_click:
         selection["level"] = bar_click["points"][0]["customdata"]

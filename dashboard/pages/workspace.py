@@ -102,9 +102,9 @@ def household_frame(session, township: str) -> pd.DataFrame:
     """The township's households by id: id, grid_code, lon, lat, source, head and phone (masked),
     member_id, member (masked), linked."""
     rows = session.execute(
-        select(Household.id, Household.grid_code, func.ST_X(Household.geom).label("lon"),
-               func.ST_Y(Household.geom).label("lat"), Household.source, Household.head_name, Household.head_phone,
-               MemberHouseholdLink.member_id, PartyMember.name)
+        select(Household.id, Household.grid_code, func.ST_X(Household.geom), func.ST_Y(Household.geom),
+               Household.source, Household.head_name, Household.head_phone, MemberHouseholdLink.member_id,
+               PartyMember.name)
         .outerjoin(MemberHouseholdLink, and_(MemberHouseholdLink.household_id == Household.id,
                                              MemberHouseholdLink.valid_to.is_(None)))
         .outerjoin(PartyMember, PartyMember.id == MemberHouseholdLink.member_id)
@@ -130,17 +130,23 @@ def member_frame(session, township: str, found, grid_names: dict[str, str]) -> p
     lon, lat (a member without a point sits at the centroid of their cell)."""
     point = func.coalesce(PartyMember.geom, func.ST_Centroid(GridCell.geom))
     places = pd.DataFrame(session.execute(
-        select(PartyMember.id, func.ST_X(point), func.ST_Y(point)).join(GridCell, GridCell.code == PartyMember.grid_code)
-        .where(PartyMember.township_code == township)).all(), columns=["member_id", "lon", "lat"])
+        select(PartyMember.id, func.ST_X(point), func.ST_Y(point))
+        .join(GridCell, GridCell.code == PartyMember.grid_code).where(PartyMember.township_code == township)).all(),
+        columns=["member_id", "lon", "lat"])
     members = found.members.merge(places, on="member_id")
     members["grid_name"] = members["grid_code"].map(lambda code: grid_names.get(code, code))
     return members.sort_values(["grid_code", "member_id"], ignore_index=True)
 
 
+def grid_cells(township: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The township's grid cells (cached geometry) and their names by code."""
+    cells, _ = level_geometry("grid", township)
+    return cells, dict(zip(cells["code"], cells["name"]))
+
+
 def township_state(township: str):
     """Everything the page draws of a township: cells, grid names, households, members, coverage."""
-    cells, _ = level_geometry("grid", township)
-    names = dict(zip(cells["code"], cells["name"]))
+    cells, names = grid_cells(township)
     with read_session() as session:
         households = household_frame(session, township)
         found = coverage(session, township)
@@ -267,8 +273,9 @@ def _member_options(members: pd.DataFrame) -> list[dict]:
 
 
 def _number(label: str, value: str, note: str, number_id: str | None = None) -> html.Div:
-    return html.Div([html.Span(label, className="hint"), html.Span(value, className="big-number"),
-                     html.Span(note, className="hint")], className="ws-number", **({"id": number_id} if number_id else {}))
+    parts = [html.Span(label, className="hint"), html.Span(value, className="big-number"),
+             html.Span(note, className="hint")]
+    return html.Div(parts, className="ws-number", **({"id": number_id} if number_id else {}))
 
 
 def _coverage_panel(found) -> list:
@@ -309,17 +316,20 @@ def _selected_ids(rows) -> list[int]:
     Output("ws-member", "value"),
     Output("ws-coverage", "children"),
     Output("ws-suggest-panel", "hidden"),
+    Output("ws-exception", "hidden"),
+    Output("ws-pending", "data"),
     Output("ws-message", "children"),
     Input("ws-area", "value"),
 )
 def load(township):
-    """A township's map (geometry included), its households' rows, its members and its coverage."""
+    """A township's map (geometry included), its households' rows, its members and its coverage; whatever
+    was pending for another township is closed."""
     try:
         cells, names, households, members, found = township_state(_township(township))
     except FengqiaoError as exc:
-        return no_update, no_update, [], [], None, no_update, True, _message(str(exc), ok=False)
+        return no_update, no_update, [], [], None, no_update, True, True, None, _message(str(exc), ok=False)
     return (workspace_map(cells, households, members), workspace_note(cells, households), _rows(households, names),
-            _member_options(members), None, _coverage_panel(found), True, "")
+            _member_options(members), None, _coverage_panel(found), True, True, None, "")
 
 
 @callback(
@@ -362,17 +372,10 @@ def pick_member(click):
     return point["customdata"]
 
 
-CHANGE_OUTPUTS = [
-    Output("ws-message", "children", allow_duplicate=True),
-    Output("ws-exception", "hidden"),
-    Output("ws-exception-text", "children"),
-    Output("ws-pending", "data"),
-    Output("ws-map", "figure", allow_duplicate=True),
-    Output("ws-grid", "rowTransaction"),
-    Output("ws-coverage", "children", allow_duplicate=True),
-    Output("ws-member", "options", allow_duplicate=True),
-    Output("ws-suggest-panel", "hidden", allow_duplicate=True),
-]
+CHANGE_OUTPUTS = [Output(component, prop, allow_duplicate=True) for component, prop in (
+    ("ws-message", "children"), ("ws-exception", "hidden"), ("ws-exception-text", "children"), ("ws-pending", "data"),
+    ("ws-map", "figure"), ("ws-grid", "rowTransaction"), ("ws-coverage", "children"), ("ws-member", "options"),
+    ("ws-suggest-panel", "hidden"))]
 UNCHANGED = (no_update,) * 5
 
 
@@ -499,8 +502,7 @@ def _pairs(rows) -> list[tuple[int, int]]:
 def preview_suggestion(_n, township):
     """The suggested links of the township's unlinked households: lines on the map and a table to tick."""
     township = _township(township)
-    cells, _ = level_geometry("grid", township)
-    names = dict(zip(cells["code"], cells["name"]))
+    _, names = grid_cells(township)
     try:
         with read_session() as session:
             found = suggest(session, township)
@@ -509,7 +511,8 @@ def preview_suggestion(_n, township):
     except FengqiaoError as exc:
         return no_update, no_update, no_update, no_update, _message(str(exc), ok=False)
     rows = [{"household_id": int(p.household_id), "member_id": int(p.member_id),
-             "grid": names.get(p.household_grid_code, p.household_grid_code), "member": mask_name(members.get(p.member_id)),
+             "grid": names.get(p.household_grid_code, p.household_grid_code),
+             "member": mask_name(members.get(p.member_id)),
              "member_grid": names.get(p.member_grid_code, p.member_grid_code), "distance_m": round(p.distance_m)}
             for p in found.pairs.itertuples()]
     return suggestion_patch(found.pairs), rows, found.summary, not rows, ""

@@ -8,6 +8,11 @@ from contextvars import copy_context
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
+from geo import access
+from geo.enums import Role
+
+LEADER = access.Principal("bench", Role.LEADERSHIP)
+
 
 def best_of(repeat: int, function, *args, **kwargs):
     """(best wall time in seconds, last result) of ``repeat`` calls."""
@@ -24,9 +29,10 @@ def percentile(values, q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def call(function, trigger, *args):
-    """Run a Dash callback's function as Dash would, with ``trigger`` as the input that fired."""
+def call(function, trigger, *args, principal: access.Principal = LEADER):
+    """Run a Dash callback as Dash would for ``principal``, with ``trigger`` as the input that fired."""
     def run():
+        access.CURRENT.set(principal)
         context_value.set(AttributeDict(triggered_inputs=[{"prop_id": trigger, "value": None}] if trigger else []))
         return function(*args)
     return copy_context().run(run)

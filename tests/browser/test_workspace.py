@@ -63,6 +63,8 @@ def member_label(database_url, household: int) -> str:
 
 
 def test_a_township_supervisor_links_by_box_selection_and_undoes(demo_live_server, fresh_demo_db_url, page):
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     demo_live_server.sign_in(page, "demo_township", "/workspace")
     wait_map(page)
     page.wait_for_selector("#ws-grid .ag-row", timeout=30_000)
@@ -107,6 +109,8 @@ def test_a_township_supervisor_links_by_box_selection_and_undoes(demo_live_serve
     assert colour == 1
     assert page.evaluate(GRID_ROW, target["id"])["status"] == "已联户"
 
+    print("AFTER LINK", page.evaluate("() => { const g = document.querySelector('#ws-map .js-plotly-plot'); return [g.data[1].selectedpoints, g.layout.selections, g._fullData[1].selectedpoints]; }"))
+    page.screenshot(path="/tmp/ws_after_link.png")
     page.click("#ws-undo")
     page.wait_for_function("() => document.querySelector('#ws-message').innerText.includes('已撤销')", timeout=30_000)
     page.wait_for_function("b => document.querySelector('#ws-share').innerText === b", arg=before, timeout=30_000)
@@ -121,6 +125,8 @@ def test_a_township_supervisor_links_by_box_selection_and_undoes(demo_live_serve
     page.screenshot(path=str(demo_live_server.screenshot_dir / "workspace.png"), full_page=True)
     README_SCREENSHOT.parent.mkdir(exist_ok=True)
     shutil.copy(demo_live_server.screenshot_dir / "workspace.png", README_SCREENSHOT)
+
+    assert errors == []
 
     other = "411503001000" if not township.startswith("411503") else "411502001000"
     page.goto(f"{demo_live_server}/workspace?township={other}")

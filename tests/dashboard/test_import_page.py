@@ -1,4 +1,5 @@
-"""The import page's callbacks as plain functions: preview writes nothing, confirm commits, limits hold."""
+"""The import page's callbacks as plain functions: preview writes nothing, confirm commits in a worker thread
+whose progress the page polls, only into the supervisor's own area; other roles and other users are refused."""
 
 from __future__ import annotations
 
@@ -6,16 +7,21 @@ import base64
 import importlib
 import io
 import json
+import re
+import time
 import zipfile
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
+from werkzeug.exceptions import Forbidden
 
 from dashboard.app import create_app
 from geo import db
+from geo.access import Principal
+from geo.enums import Role
 from tests.dashboard.test_overview import run
-from tests.etl.ledger_files import DISPUTE_HEADERS, dispute_row, first_cells, write_csv
+from tests.etl.ledger_files import DISPUTE_HEADERS, cells_in_two_townships, dispute_row, write_csv
 
 
 @pytest.fixture(scope="module")
@@ -48,35 +54,93 @@ def test_the_page_is_registered_for_the_navigation(imports):
     assert (page["path"], page["name"], page["order"]) == ("/import", "数据导入", 7)
 
 
-def test_preview_then_confirm_then_download_the_error_report(imports, fresh_demo_db_url, dashboard_on, tmp_path):
-    dashboard_on(fresh_demo_db_url)
-    engine = db.make_engine(fresh_demo_db_url)
+def supervisor_of(cell, username: str = "t") -> Principal:
+    return Principal(username, Role.TOWNSHIP_SUPERVISOR, cell.code[:9] + "000")
+
+
+def township_ledger(url, tmp_path):
+    """A GBK ledger: two good rows in one township, one with an unknown category, one in another township."""
+    engine = db.make_engine(url)
     with db.session_factory(engine)() as session:
-        cells = first_cells(session, 2)
+        mine, theirs = cells_in_two_townships(session)
     engine.dispose()
     data = write_csv(tmp_path / "x.csv", DISPUTE_HEADERS, [
-        dispute_row("W1", cells[0]), dispute_row("W2", cells[1]), dispute_row("W3", cells[1], domain="吵架")],
-        encoding="gbk").read_bytes()
-    report, state, confirm_disabled, errors_disabled, _ = run(imports.preview, None, as_upload(data), "../../三月台账.csv",
-                                                              "disputes", "EPSG:4326")
+        dispute_row("W1", mine[0]), dispute_row("W2", mine[1]), dispute_row("W3", mine[1], domain="吵架"),
+        dispute_row("W4", theirs[0])], encoding="gbk").read_bytes()
+    return mine, data
+
+
+def until_finished(imports, state) -> list:
+    """Poll as the page's interval does until the import has ended; every poll's output."""
+    polls = []
+    deadline = time.monotonic() + 120
+    while not polls or polls[-1][1] is not True:
+        assert time.monotonic() < deadline, "the import did not finish"
+        time.sleep(0.05)
+        polls.append(run(imports.poll, None, len(polls) + 1, state))
+    return polls
+
+
+def percent(component) -> int:
+    return int(re.search(r'"children": "(\d+)%"', shown(component)).group(1))
+
+
+def test_preview_then_confirm_with_progress_then_download_the_error_report(imports, fresh_demo_db_url, dashboard_on,
+                                                                            signed_in, tmp_path):
+    dashboard_on(fresh_demo_db_url)
+    mine, data = township_ledger(fresh_demo_db_url, tmp_path)
+    signed_in(supervisor_of(mine[0]))
+    report, state, confirm_disabled, errors_disabled, _, poll_disabled = run(
+        imports.preview, None, as_upload(data), "../../三月台账.csv", "disputes", "EPSG:4326")
     text = shown(report)
-    assert "新增 2 条" in text and "拒收 1 条" in text and "“吵架”无法识别" in text and "预检" in text
-    assert (confirm_disabled, errors_disabled) == (False, False)
-    assert set(state) == {"token", "suffix", "kind", "crs", "file"} and imported(fresh_demo_db_url) == 0
+    assert "新增 2 条" in text and "拒收 2 条" in text and "“吵架”无法识别" in text and "预检" in text
+    assert "第 5 行：网格" in text and "不在您的管辖范围" in text
+    assert (confirm_disabled, errors_disabled, poll_disabled) == (False, False, True)
+    assert set(state) == {"token", "suffix", "kind", "crs", "file", "user"} and state["user"] == "t"
+    assert imported(fresh_demo_db_url) == 0
     assert not any(p.name.startswith("三月") for p in imports.upload_folder().iterdir())  # the name is never a path
-    result, *_ = run(imports.confirm, None, 1, state)
-    assert "导入完成" in shown(result) and "新增 2 条" in shown(result)
-    assert imported(fresh_demo_db_url) == 2
+    running, confirm_disabled, poll_disabled = run(imports.confirm, None, 1, state)
+    assert "imp-progress" in shown(running) and (confirm_disabled, poll_disabled) == (True, False)
+    polls = until_finished(imports, state)
+    shares = [percent(children) for children, _, _ in polls]
+    assert shares == sorted(shares) and shares[-1] == 100
+    done, _, errors_disabled = polls[-1]
+    assert "导入完成" in shown(done) and "新增 2 条" in shown(done) and "拒收 2 条" in shown(done)
+    assert errors_disabled is False and imported(fresh_demo_db_url) == 2
     download = run(imports.download, "imp-errors.n_clicks", 1, 0, state, "disputes")
     assert download["filename"] == "三月台账_错误报告.xlsx"
     sheet = load_workbook(io.BytesIO(base64.b64decode(download["content"]))).active
-    assert sheet.cell(row=2, column=1).value == "W3" and sheet.cell(row=1, column=sheet.max_column).value == "错误原因"
+    assert [sheet.cell(row=r, column=1).value for r in (2, 3)] == ["W3", "W4"]
+    assert sheet.cell(row=1, column=sheet.max_column).value == "错误原因"
     template = run(imports.download, "imp-template.n_clicks", 0, 1, None, "hotline")
     assert template["filename"] == "12345热线工单导入模板.xlsx"
 
 
-def test_uploads_outside_the_limits_are_refused(imports, fresh_demo_db_url, dashboard_on, monkeypatch):
+@pytest.mark.parametrize("role", [Role.LEADERSHIP, Role.REVIEWER])
+def test_roles_without_imports_are_forbidden(imports, fresh_demo_db_url, dashboard_on, signed_in, role):
     dashboard_on(fresh_demo_db_url)
+    signed_in(Principal("x", role))
+    with pytest.raises(Forbidden):
+        run(imports.preview, None, as_upload(b"a,b\n"), "x.csv", "disputes", "EPSG:4326")
+
+
+def test_another_users_upload_cannot_be_confirmed_or_watched(imports, fresh_demo_db_url, dashboard_on, signed_in,
+                                                             tmp_path):
+    dashboard_on(fresh_demo_db_url)
+    mine, data = township_ledger(fresh_demo_db_url, tmp_path)
+    signed_in(supervisor_of(mine[0], "owner"))
+    state = run(imports.preview, None, as_upload(data), "x.csv", "disputes", "EPSG:4326")[1]
+    signed_in(supervisor_of(mine[0], "colleague"))
+    for callback, args in ((imports.confirm, (1, state)), (imports.poll, (1, state)),
+                           (imports.confirm, (1, {**state, "user": "colleague"}))):
+        with pytest.raises(Forbidden):
+            run(callback, None, *args)
+    assert imported(fresh_demo_db_url) == 0
+
+
+def test_uploads_outside_the_limits_are_refused(imports, fresh_demo_db_url, dashboard_on, signed_in, monkeypatch):
+    dashboard_on(fresh_demo_db_url)
+    signed_in(Principal("t", Role.COUNTY_SUPERVISOR, "411502"))
     refused = run(imports.preview, None, as_upload(b"x"), "evil.exe", "disputes", "EPSG:4326")
     assert "只接受 .xlsx 或 .csv" in shown(refused[0]) and refused[1] is None and refused[2] is True
     monkeypatch.setattr(imports, "MAX_UPLOAD_BYTES", 1000)
@@ -91,5 +155,5 @@ def test_uploads_outside_the_limits_are_refused(imports, fresh_demo_db_url, dash
     bomb = run(imports.preview, None, as_upload(buffer.getvalue()), "bomb.xlsx", "disputes", "EPSG:4326")
     assert "解压后" in shown(bomb[0]) and "超过上限 5 MB" in shown(bomb[0])
     forged = run(imports.confirm, None, 1, {"token": "../../etc/passwd", "suffix": ".csv", "kind": "disputes",
-                                            "crs": "EPSG:4326", "file": "x.csv"})
+                                            "crs": "EPSG:4326", "file": "x.csv", "user": "t"})
     assert "上传已失效" in shown(forged[0])

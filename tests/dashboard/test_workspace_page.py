@@ -81,7 +81,7 @@ def _refusals(owner, username: str) -> int:
 
 
 def test_the_supervisor_gets_their_townships_households_only(workspace, owner, township):
-    figure, note, rows, options, member, panel, hidden, message = run(workspace.load, None, township)
+    figure, note, rows, options, member, panel, hidden, _, pending, message = run(workspace.load, None, township)
     expected = set(owner.scalars(text("SELECT id FROM household WHERE township_code = :t"), {"t": township}))
     assert {row["id"] for row in rows} == expected and len(rows) == len(expected) > 1000
     assert isinstance(figure, go.Figure) and set(figure.data[workspace.HOUSEHOLDS].customdata) == expected
@@ -90,12 +90,12 @@ def test_the_supervisor_gets_their_townships_households_only(workspace, owner, t
     assert all("*" in row["head"] for row in rows if row["head"])  # masked
     plain = owner.scalar(text("SELECT head_name FROM household WHERE township_code = :t LIMIT 1"), {"t": township})
     assert plain not in _text(rows)
-    assert "示意" in note and "程序生成" in note and message == "" and hidden is True
+    assert "示意" in note and "程序生成" in note and message == "" and hidden is True and pending is None
     assert "联户率" in _share(panel)
 
 
 def test_linking_changes_the_coverage_and_undo_restores_it(workspace, owner, township):
-    *_, panel, _hidden, _message = run(workspace.load, None, township)
+    panel = run(workspace.load, None, township)[5]
     households, member = _unlinked_pair(owner, township)
     already = owner.scalar(text("SELECT household_id FROM member_household_link l JOIN household h"
                                 " ON h.id = l.household_id WHERE l.valid_to IS NULL AND h.township_code = :t LIMIT 1"),
