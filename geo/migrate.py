@@ -50,6 +50,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     config = alembic_config()
     try:
         with engine.begin() as connection:
+            _check_owner(connection)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     except sa.exc.ProgrammingError as exc:
@@ -60,6 +61,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 "请让管理员执行 CREATE EXTENSION postgis; CREATE EXTENSION btree_gist; 并授予建表权限。"
             ) from exc
         raise
+
+
+def _check_owner(connection) -> None:
+    """The owner loads and imports with COPY, which row-level security forbids: it must be exempt from RLS."""
+    user, exempt = connection.execute(sa.text(
+        "SELECT rolname, rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
+    if not exempt:
+        raise DatabaseError(
+            f"数据库用户 {user} 既不是超级用户，也没有 BYPASSRLS 属性：fengqiao 以属主身份用 COPY 装载和导入数据，"
+            f"而这些表受行级安全保护。请让管理员执行 ALTER ROLE {user} BYPASSRLS;（仪表盘本身以 fengqiao_app 角色连接，"
+            "受行级安全约束）。")
 
 
 def revision_of(engine: Engine) -> str | None:
