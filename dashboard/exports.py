@@ -11,6 +11,7 @@ from openpyxl.styles import Font
 COLUMN_NAMES = {
     "code": "代码", "name": "名称", "households": "住户数", "disputes": "纠纷数", "unresolved": "未化解",
     "petitioned": "转信访", "per_1000": "每千户纠纷", "leakage": "转信访占比", "rank": "排名", "label": "冷热点",
+    "linked": "已联户", "share_linked": "联户率", "members": "党员数", "over_cap": "超载党员", "idle_members": "空闲党员",
 }
 FORMULA_STARTS = ("=", "+", "-", "@")
 

@@ -6,11 +6,12 @@ import getpass
 from pathlib import Path
 
 from rich.console import Console
+from rich.status import Status
 from rich.table import Table
 from sqlalchemy.engine import Engine
 
 from etl.ledger_reports import error_report, template_workbook
-from etl.ledgers import load_ledger, read_ledger
+from etl.ledgers import PHASES, Progress, load_ledger, read_ledger
 from geo import db, migrate
 from geo.models import ImportKind
 
@@ -28,15 +29,16 @@ def ensure_schema(engine: Engine, prepare) -> None:
 def import_ledger(console: Console, engine: Engine, kind: ImportKind, file: Path, crs: str, dry_run: bool,
                   report: Path | None) -> dict:
     """Read and validate ``file``, load it (or with ``dry_run`` only report), write the error report."""
-    with console.status(f"读取并检查 {file.name}…"):
-        frame = read_ledger(file, kind, crs=crs)
+    with console.status(f"读取并检查 {file.name}…") as status:
+        frame = read_ledger(file, kind, crs=crs, progress=_shown_on(status))
     encoding = f"（编码 {frame.encoding if frame.encoding != 'gb18030' else 'GBK/GB18030'}）" if frame.encoding else ""
     console.print(f"已读取 {file.name}{encoding}：{frame.total} 行，格式检查拒收 {frame.refused['idx'].nunique()} 行。")
     for note in frame.notes:
         console.print(f"[yellow]注意：[/]{note}")
-    with console.status("定位网格并写入数据库（一个事务）…"):
+    with console.status("定位网格并写入数据库（一个事务）…") as status:
         with db.session_factory(engine).begin() as session:
-            result = load_ledger(frame, session, dry_run=dry_run, imported_by=f"命令行：{getpass.getuser()}")
+            result = load_ledger(frame, session, dry_run=dry_run, imported_by=f"命令行：{getpass.getuser()}",
+                                 progress=_shown_on(status))
     console.print(("[bold]预检结果[/]（未写入）：" if dry_run else "[bold green]导入完成[/]：") + result.summary())
     if result.batch_id is not None:
         console.print(f"导入记录编号 {result.batch_id}（拒收的行已存入隔离表 import_quarantine）。")
@@ -51,12 +53,19 @@ def import_ledger(console: Console, engine: Engine, kind: ImportKind, file: Path
     return result.counts
 
 
+def _shown_on(status: Status) -> Progress:
+    """An import's progress as the text of a rich status line."""
+    def progress(phase: str, done: int, total: int) -> None:
+        status.update(f"{PHASES[phase]}：{done:,} / {total:,} 行…" if total else f"{PHASES[phase]}…")
+
+    return progress
+
+
 def write_template(console: Console, kind: ImportKind, output: Path | None) -> Path:
     target = output or Path(TEMPLATE_NAMES[kind])
     target.write_bytes(template_workbook(kind))
     console.print(f"已生成{kind.label}导入模板：{target}")
     return target
-
 
 
 def write_samples(console: Console, engine: Engine, output: Path | None) -> None:

@@ -30,7 +30,7 @@ class Job:
     """A snapshot of one import: whose it is, where it is, and how it ended."""
 
     username: str
-    phase: str = PHASES[0]
+    phase: str = "read"
     done: int = 0
     total: int = 0
     result: ImportResult | None = None
@@ -42,7 +42,8 @@ class Job:
         """The share of the whole import done, 0–1 (the phases weighted by their usual duration)."""
         if self.finished_at is not None:
             return 1.0
-        before = sum(WEIGHTS[p] for p in PHASES[:PHASES.index(self.phase)])
+        order = list(PHASES)
+        before = sum(WEIGHTS[p] for p in order[:order.index(self.phase)])
         within = self.done / self.total if self.total else 0.0
         return min(before + WEIGHTS[self.phase] * within, 1.0)
 

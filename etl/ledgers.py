@@ -122,6 +122,6 @@ def load_ledger(frame: LedgerFrame, session: Session, *, dry_run: bool = False, 
                         None if dry_run else batch_id, dry_run)
 
 
-__all__ = ["PLACEHOLDER_PREFIX", "SPECS", "PHASES", "ImportResult", "Progress", "LedgerFrame", "LedgerSpec", "cells_containing",
-           "load_disputes", "load_hotline", "load_ledger", "load_petitions", "locate", "read_disputes",
-           "read_hotline", "read_ledger", "read_petitions"]
+__all__ = ["PHASES", "PLACEHOLDER_PREFIX", "SPECS", "ImportResult", "LedgerFrame", "LedgerSpec", "Progress",
+           "cells_containing", "load_disputes", "load_hotline", "load_ledger", "load_petitions", "locate",
+           "read_disputes", "read_hotline", "read_ledger", "read_petitions"]

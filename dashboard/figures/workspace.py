@@ -80,7 +80,7 @@ def workspace_map(cells: gpd.GeoDataFrame, households: pd.DataFrame, members: pd
     ])
     minx, miny, maxx, maxy = cells.total_bounds if len(cells) else (114, 32, 114.1, 32.1)
     figure.update_layout(
-        showlegend=False, dragmode="select", clickmode="event+select", plot_bgcolor="#fff",
+        showlegend=False, dragmode="select", clickmode="event", plot_bgcolor="#fff",
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         xaxis={"visible": False, "range": [minx, maxx]},
         yaxis={"visible": False, "range": [miny, maxy], "scaleanchor": "x",

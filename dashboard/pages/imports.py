@@ -27,7 +27,8 @@ from dashboard import import_jobs
 from dashboard.database import owner_session
 from dashboard.guard import check_write, page_callback, page_layout, refuse
 from etl.ledger_reports import error_report, template_workbook
-from etl.ledgers import ImportResult, Progress, load_ledger, read_ledger
+from geo import access
+from etl.ledgers import PHASES, ImportResult, Progress, load_ledger, read_ledger
 from geo.errors import FengqiaoError
 from geo.models import ImportKind
 
@@ -40,8 +41,6 @@ MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 SUFFIXES = (".xlsx", ".csv")
 SHOWN_REFUSALS = 20
 POLL_MS = 700
-PHASE_LABELS = {"read": "读取并检查文件", "locate": "定位网格", "stage": "载入暂存表", "write": "写入数据库",
-                "refresh": "更新汇总统计"}
 KEEP_SECONDS = 2 * 3600
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 KINDS = [ImportKind.DISPUTES, ImportKind.PETITIONS, ImportKind.HOTLINE]
@@ -59,7 +58,7 @@ def upload_folder() -> Path:
 
 def _stored(token: str, suffix: str) -> Path:
     """The server-side file of an upload; the token and suffix are checked, so no input reaches the path."""
-    if not TOKEN.match(str(token)) or suffix not in (*SUFFIXES, ".errors.xlsx"):
+    if not TOKEN.match(str(token)) or suffix not in (*SUFFIXES, ".errors.xlsx", ".owner"):
         raise FengqiaoError("上传已失效，请重新上传文件。")
     return upload_folder() / f"{token}{suffix}"
 
@@ -89,6 +88,8 @@ def layout(**_kwargs):
                 html.Div([html.Button("下载空白模板", id="imp-template", n_clicks=0, className="button small")],
                          className="control"),
             ], className="controls import-controls"),
+            html.P(f"只能导入您管辖范围（{access.current().region_code}）内的记录；位于其他地区的行会被拒收，并列入错误报告。",
+                   className="hint", id="imp-scope"),
             html.P(f"上传 .xlsx 或 .csv（不超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB；CSV 可为 UTF-8 或 GBK 编码）。"
                    "先检查，不写入；看过检查报告后点“确认导入”。同一台账重复导入只会更新，不会重复。", className="hint"),
             dcc.Upload(id="imp-upload", children=html.Div(["拖放台账文件到这里，或 ", html.A("选择文件")]),
@@ -128,7 +129,7 @@ def _report(result: ImportResult, heading: str, element_id: str) -> html.Div:
 def _progress(job: import_jobs.Job) -> html.Div:
     """The bar of a running (or just finished) import: the phase, its rows, the share of the whole."""
     percent = round(100 * job.fraction)
-    step = "导入完成" if job.finished_at else f"正在{PHASE_LABELS[job.phase]}"
+    step = "导入完成" if job.finished_at else f"正在{PHASES[job.phase]}"
     rows = f"（{job.done:,} / {job.total:,} 行）" if job.total and not job.finished_at else ""
     return html.Div([
         html.Div([html.Span(step + rows, id="imp-progress-phase"), html.Span(f"{percent}%", id="imp-progress-percent")],
@@ -186,6 +187,7 @@ def preview(contents, filename, kind, crs):
         path.unlink(missing_ok=True)
         return refused(str(exc))
     _stored(token, ".errors.xlsx").write_bytes(error_report(result))
+    _stored(token, ".owner").write_text(principal.username, encoding="utf-8")
     state = {"token": token, "suffix": suffix, "kind": kind, "crs": crs, "file": filename, "user": principal.username}
     importable = result.counts["new"] + result.counts["updated"] > 0
     return (_report(result, "检查报告（尚未写入）", "imp-check"), state, not importable, not len(result.refusals), "",
@@ -247,14 +249,22 @@ def poll(_n, state):
         return html.P(job.error, className="error", id="imp-error"), True, True
     result = job.result
     report = _report(result, f"导入完成（导入记录编号 {result.batch_id}）", "imp-done")
-    return html.Div([_progress(job), report]), True, not len(result.refusals)
+    return html.Div([_progress(job), html.Div(report, className="panel")]), True, not len(result.refusals)
 
 
 def _owner_of(state: dict | None):
-    """The signed-in supervisor, who must be the one that uploaded ``state`` (refused and logged otherwise)."""
+    """The signed-in supervisor, who must be the one that uploaded ``state`` (refused and logged otherwise).
+
+    The store names the uploader, but a browser can rewrite it: the name kept beside the upload decides.
+    """
     principal = check_write("import")
-    if not state or state.get("user") != principal.username:
-        raise refuse("上传的文件属于其他用户", {"action": "import", "token": str((state or {}).get("token"))})
+    token = str((state or {}).get("token"))
+    try:
+        owner = _stored(token, ".owner").read_text(encoding="utf-8")
+    except (FengqiaoError, OSError):
+        owner = None
+    if owner != principal.username or state.get("user") != principal.username:
+        raise refuse("上传的文件属于其他用户", {"action": "import", "token": token})
     return principal
 
 

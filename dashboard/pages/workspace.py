@@ -11,7 +11,6 @@ import dash
 import dash_ag_grid as dag
 import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html, no_update
-from sqlalchemy import and_, func, select
 from werkzeug.exceptions import Forbidden as HttpForbidden
 
 from dashboard import exports
@@ -29,13 +28,20 @@ from dashboard.geometry import level_geometry
 from dashboard.guard import check_area, page_callback, page_layout
 from geo import access
 from geo.coverage import coverage
-from geo.enums import RegionLevel, Role
+from geo.enums import Role
 from geo.errors import FengqiaoError, InvalidInput
 from geo.linking import NeedsException, apply_suggestion, link, link_cap, move, undo_last, unlink
-from geo.models import GridCell, Household, LinkChange, MemberHouseholdLink, PartyMember, Region
-from geo.privacy import mask_name, mask_phone
 from geo.reveal import reveal
 from geo.suggest import suggest
+from geo.workspace import (
+    household_frame,
+    household_ids,
+    households_of_change,
+    masked_member_names,
+    member_places,
+    townships_of,
+    unit_name,
+)
 
 dash.register_page(__name__, path="/workspace", name="党员联户", title="枫桥网格 · 党员联户", order=8)
 
@@ -48,9 +54,6 @@ ACTIONS = {"ws-link": "link", "ws-move": "move", "ws-unlink": "unlink", "ws-undo
 WANTED = {"link": UNLINKED, "move": LINKED, "unlink": LINKED}
 """Action → the status of the selected rows it changes (the other rows are skipped)."""
 REVEALABLE = {"ws-reveal-name": ("head_name", "户主姓名"), "ws-reveal-phone": ("head_phone", "联系电话")}
-COVERAGE_COLUMNS = {"linked": "已联户", "share_linked": "联户率", "members": "党员数", "over_cap": "超载党员",
-                    "idle_members": "空闲党员"}
-exports.COLUMN_NAMES.update(COVERAGE_COLUMNS)
 GRID_TEXT = {
     "noRowsToShow": "没有住户", "loadingOoo": "加载中…", "selectAll": "全选", "searchOoo": "搜索…",
     "filterOoo": "筛选…", "contains": "包含", "notContains": "不包含", "equals": "等于", "notEqual": "不等于",
@@ -81,7 +84,7 @@ def _grid(component_id: str, columns: list[dict], row_id: str) -> dag.AgGrid:
         defaultColDef={"sortable": True, "filter": True, "resizable": True},
         dashGridOptions={"rowSelection": {"mode": "multiRow", "enableClickSelection": True},
                          "localeText": GRID_TEXT, "animateRows": False},
-        className="ag-theme-quartz ws-grid", style={"height": "420px"},
+        className="ws-grid", style={"height": "420px"},
     )
 
 
@@ -89,51 +92,14 @@ def _grid(component_id: str, columns: list[dict], row_id: str) -> dag.AgGrid:
 
 def township_options(principal: access.Principal) -> list[dict]:
     """The townships the user works in: their own, or every township of their county."""
-    query = select(Region.code, Region.name).where(Region.level == RegionLevel.TOWNSHIP).order_by(Region.code)
-    if principal.role is Role.TOWNSHIP_SUPERVISOR:
-        query = query.where(Region.code == principal.region_code)
-    else:
-        query = query.where(Region.parent_code == principal.region_code[:6])
     with read_session() as session:
-        return [{"label": name, "value": code} for code, name in session.execute(query)]
-
-
-def household_frame(session, township: str) -> pd.DataFrame:
-    """The township's households by id: id, grid_code, lon, lat, source, head and phone (masked),
-    member_id, member (masked), linked."""
-    rows = session.execute(
-        select(Household.id, Household.grid_code, func.ST_X(Household.geom), func.ST_Y(Household.geom),
-               Household.source, Household.head_name, Household.head_phone, MemberHouseholdLink.member_id,
-               PartyMember.name)
-        .outerjoin(MemberHouseholdLink, and_(MemberHouseholdLink.household_id == Household.id,
-                                             MemberHouseholdLink.valid_to.is_(None)))
-        .outerjoin(PartyMember, PartyMember.id == MemberHouseholdLink.member_id)
-        .where(Household.township_code == township).order_by(Household.id)).all()
-    frame = pd.DataFrame(rows, columns=["id", "grid_code", "lon", "lat", "source", "head", "phone", "member_id",
-                                        "member"])
-    frame["source"] = [getattr(s, "value", s) for s in frame["source"]]
-    for column, mask in (("head", mask_name), ("phone", mask_phone), ("member", mask_name)):
-        frame[column] = frame[column].map(mask, na_action="ignore").fillna("")
-    frame["linked"] = frame["member_id"].notna()
-    frame.loc[frame["linked"] & (frame["member"] == ""), "member"] = "辖区外党员"
-    return frame
-
-
-def household_ids(session, township: str) -> list[int]:
-    """The township's household ids in the order of the map's household trace."""
-    return list(session.scalars(select(Household.id).where(Household.township_code == township)
-                                .order_by(Household.id)))
+        return [{"label": name, "value": code} for code, name in townships_of(session, principal)]
 
 
 def member_frame(session, township: str, found, grid_names: dict[str, str]) -> pd.DataFrame:
     """The township's members ordered by grid cell: the columns of ``found.members`` (a ``Coverage``), grid_name,
-    lon, lat (a member without a point sits at the centroid of their cell)."""
-    point = func.coalesce(PartyMember.geom, func.ST_Centroid(GridCell.geom))
-    places = pd.DataFrame(session.execute(
-        select(PartyMember.id, func.ST_X(point), func.ST_Y(point))
-        .join(GridCell, GridCell.code == PartyMember.grid_code).where(PartyMember.township_code == township)).all(),
-        columns=["member_id", "lon", "lat"])
-    members = found.members.merge(places, on="member_id")
+    lon, lat."""
+    members = found.members.merge(member_places(session, township), on="member_id")
     members["grid_name"] = members["grid_code"].map(lambda code: grid_names.get(code, code))
     return members.sort_values(["grid_code", "member_id"], ignore_index=True)
 
@@ -388,10 +354,6 @@ def _changed(township: str, text: str, touched: list[int]) -> tuple:
             _coverage_panel(found), _member_options(members), True)
 
 
-def _touched(session, change_id: int) -> list[int]:
-    return [item["household_id"] for item in session.get(LinkChange, change_id).items]
-
-
 @callback(
     *CHANGE_OUTPUTS,
     Input("ws-link", "n_clicks"),
@@ -411,32 +373,26 @@ def change(_link, _move, _unlink, _undo, _confirm, township, selected_rows, memb
     which then retries exactly the request it was asked for."""
     township = _township(township)
     confirming = ctx.triggered_id == "ws-confirm"
-    if confirming and not pending:
-        return no_update, True, "", None, *UNCHANGED
     actor = access.current()
-    skipped = ""
     with write_session() as session:  # refusals the backend logs are committed with this transaction
         try:
-            request = pending if confirming else _request(ACTIONS[ctx.triggered_id], member, selected_rows)
-            if request.get("skipped"):
-                other = LINKED if WANTED[request["kind"]] == UNLINKED else UNLINKED
-                skipped = f"（所选住户中另有 {request['skipped']:,} 户{other}，未作调整）"
+            request = _pending(pending) if confirming else _request(ACTIONS[ctx.triggered_id], member, selected_rows)
             result = _apply(session, actor, request, confirming)
-            touched = _touched(session, result.change_id) if result.change_id else []
+            touched = households_of_change(session, result.change_id) if result.change_id else []
         except NeedsException as exc:
             return _message("需要确认：跨网格联系。", ok=False), False, str(exc), request, *UNCHANGED
         except FengqiaoError as exc:
             return _message(str(exc), ok=False), True, "", None, *UNCHANGED
     if not touched:
         return _message(result.message), True, "", None, *UNCHANGED
-    return _changed(township, result.message + skipped, touched)
+    return _changed(township, result.message + _skipped_note(request), touched)
 
 
 def _request(kind: str, member, selected_rows) -> dict:
     """What to change: the selected rows whose status the action applies to; the others are counted."""
-    rows = selected_rows if isinstance(selected_rows, list) else []
     if kind == "undo":
-        return {"kind": kind, "member": None, "households": [], "skipped": 0}
+        return {"kind": kind}
+    rows = selected_rows if isinstance(selected_rows, list) else []
     status = WANTED[kind]
     households = _selected_ids([row for row in rows if isinstance(row, dict) and row.get("status") == status])
     if rows and not households:
@@ -444,8 +400,22 @@ def _request(kind: str, member, selected_rows) -> dict:
     return {"kind": kind, "member": member, "households": households, "skipped": len(rows) - len(households)}
 
 
+def _pending(pending) -> dict:
+    """The request waiting for the confirmation (only a link or a move waits for one)."""
+    if not (isinstance(pending, dict) and pending.get("kind") in ("link", "move")):
+        raise InvalidInput("没有待确认的调整：请重新选择住户和党员后再提交。")
+    return pending
+
+
+def _skipped_note(request: dict) -> str:
+    skipped = request.get("skipped")
+    if request["kind"] not in WANTED or not isinstance(skipped, int) or skipped <= 0:
+        return ""
+    return f"（所选住户中另有 {skipped:,} 户{LINKED if WANTED[request['kind']] == UNLINKED else UNLINKED}，未作调整）"
+
+
 def _apply(session, actor, request: dict, confirm: bool):
-    kind, member, households = request["kind"], request["member"], request["households"]
+    kind, member, households = request["kind"], request.get("member"), request.get("households")
     if kind == "undo":
         return undo_last(session, actor)
     if kind == "unlink":
@@ -474,7 +444,7 @@ def accept(_all, _selected, township, rows, selected_rows):
         try:
             pairs = _pairs(chosen)
             result = apply_suggestion(session, actor, pairs)
-            touched = _touched(session, result.change_id)
+            touched = households_of_change(session, result.change_id)
         except FengqiaoError as exc:
             return _message(str(exc), ok=False), True, "", None, *UNCHANGED
     return _changed(township, result.message, touched)
@@ -506,13 +476,12 @@ def preview_suggestion(_n, township):
     try:
         with read_session() as session:
             found = suggest(session, township)
-            members = dict(session.execute(select(PartyMember.id, PartyMember.name)
-                                           .where(PartyMember.id.in_(found.pairs["member_id"].tolist()))).all())
+            members = masked_member_names(session, found.pairs["member_id"].tolist())
     except FengqiaoError as exc:
         return no_update, no_update, no_update, no_update, _message(str(exc), ok=False)
     rows = [{"household_id": int(p.household_id), "member_id": int(p.member_id),
              "grid": names.get(p.household_grid_code, p.household_grid_code),
-             "member": mask_name(members.get(p.member_id)),
+             "member": members.get(p.member_id, ""),
              "member_grid": names.get(p.member_grid_code, p.member_grid_code), "distance_m": round(p.distance_m)}
             for p in found.pairs.itertuples()]
     return suggestion_patch(found.pairs), rows, found.summary, not rows, ""
@@ -549,7 +518,7 @@ def download_coverage(_n, township):
     with read_session() as session:
         found = coverage(session, township)
         cap = link_cap(session, township)
-        name = session.scalar(select(Region.name).where(Region.code == township))
+        name = unit_name(session, township)
     summary = (f"联户率 {found.share_linked:.1%}（{found.linked:,}/{found.households:,} 户）；联户上限 {cap} 户/人；"
                f"超载党员 {found.members_over:,} 名，空闲党员 {found.members_under:,} 名，"
                f"无党员网格 {found.cells_without_member:,} 个")

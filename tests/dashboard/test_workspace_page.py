@@ -153,6 +153,9 @@ def test_errors_are_sentences_on_the_page(workspace, owner, township):
     assert "尚未联系党员" in _text(message)  # a stale row: the server checks the real state
     message, *_ = run(workspace.change, "ws-undo.n_clicks", 0, 0, 0, 1, 0, township, [], None, None)
     assert "没有可以撤销" in _text(message)
+    for forged in (None, {"kind": "unlink", "households": households}, "link"):
+        message, hidden, *_ = run(workspace.change, "ws-confirm.n_clicks", 0, 0, 0, 0, 1, township, [], None, forged)
+        assert "没有待确认的调整" in _text(message) and hidden is True
 
 
 def test_map_and_table_selection_stay_in_step(workspace, owner, township):
@@ -170,6 +173,15 @@ def test_map_and_table_selection_stay_in_step(workspace, owner, township):
     assert patch.to_plotly_json()["operations"][0]["params"]["value"] == [3, 7]
     *_, name_disabled, _, _ = run(workspace.sync_selection, "ws-grid.selectedRows", None, selected[:1], township)
     assert name_disabled is False
+    patch = run(workspace.sync_selection, "ws-grid.selectedRows", None, [], township)[1]
+    assert patch.to_plotly_json()["operations"][0]["params"]["value"] is None
+
+
+def test_clicking_a_member_marker_chooses_the_member(workspace, owner, township):
+    member = {"points": [{"curveNumber": workspace.MEMBERS, "pointIndex": 0, "customdata": 42}]}
+    household = {"points": [{"curveNumber": workspace.HOUSEHOLDS, "pointIndex": 0, "customdata": 7}]}
+    assert run(workspace.pick_member, "ws-map.clickData", member) == 42
+    assert run(workspace.pick_member, "ws-map.clickData", household) is no_update
 
 
 def test_reveal_shows_one_field_of_one_household_and_is_logged(workspace, owner, township):
