@@ -251,7 +251,12 @@ def no_reasons(index) -> Reasons:
 
 def clean(values: pd.Series) -> pd.Series:
     """Full-width digits and letters made half-width, outer spaces removed."""
-    return values.astype(object).str.translate(FULL_WIDTH).str.strip()
+    text = values.astype(object)
+    wide = [not (isinstance(v, str) and v.isascii()) for v in text]  # ASCII has nothing to translate
+    if any(wide):
+        text = text.copy()
+        text[wide] = text[wide].str.translate(FULL_WIDTH)
+    return text.str.strip()
 
 
 def _flag(reasons: Reasons, mask, message, values: pd.Series | None = None) -> None:

@@ -24,6 +24,8 @@ UPDATE hotline_stage s SET petition_id = p.id, petition_ref = p.ref_no, matched_
        placeholder = false
 FROM petition p WHERE s.petition_id IS NULL AND s.petition_ref_no IS NOT NULL AND p.ref_no = s.petition_ref_no;
 """
+HOTLINE_WRITTEN = "SELECT coalesce(petition_ref, :prefix || key) AS ref_no FROM hotline_stage"
+"""The ``ref_no`` of the petitions ``write_hotline`` created, updated or linked (for ``link_repeats``)."""
 HOTLINE_UPDATE_COLUMNS = ("origin_grid_code", "category", "domain", "petitioner_name", "petitioner_id_number",
                           "petitioner_phone", "is_first", "lodged_level", "status", "received_on", "closed_on",
                           "satisfaction")

@@ -43,11 +43,12 @@ def given_places(values: dict, headers: dict, transform, index) -> tuple[pd.Data
         x[both], y[both] = tx, ty
         west, south, east, north = CHINA_BOUNDS
         outside = both & ~((x >= west) & (x <= east) & (y >= south) & (y <= north))
-        swapped = outside & lon.astype(float).between(south, north) & lat.astype(float).between(west, east)
-        shown = lon.astype(str) + ", " + lat.astype(str)
-        reasons[swapped & reasons.isna()] = "经纬度（" + shown[swapped] + "）似乎填反了：经度约为 113–116，纬度约为 30–33"
-        rest = outside & reasons.isna()
-        reasons[rest] = "经纬度（" + shown[rest] + "）不在中国范围内：请检查数值和坐标系（坐标系不是 WGS84 时导入时要指明）"
+        if outside.any():
+            swapped = outside & lon.astype(float).between(south, north) & lat.astype(float).between(west, east)
+            shown = lon[outside].astype(str) + ", " + lat[outside].astype(str)
+            reasons[swapped & reasons.isna()] = "经纬度（" + shown[swapped] + "）似乎填反了：经度约为 113–116，纬度约为 30–33"
+            rest = outside & reasons.isna()
+            reasons[rest] = "经纬度（" + shown[rest] + "）不在中国范围内：请检查数值和坐标系（坐标系不是 WGS84 时导入时要指明）"
     method = pd.Series(None, index=index, dtype=object)
     method[both] = "coords"
     method[method.isna() & grid.notna()] = "grid"

@@ -90,21 +90,21 @@ def read_ledger(path: str | Path, kind: ImportKind | str, *, crs: str | None = N
             mappings[chunk.sheet] = _map_headers(chunk.headers, spec, known, table.display_name, chunk.sheet, table.notes)
             headers[chunk.sheet] = chunk.headers
         width = len(chunk.headers)
-        cells = chunk.cells.iloc[:, :width].astype(object)
-        filled = cells.ne("").to_numpy().any(axis=1)
-        beyond = chunk.cells.iloc[:, width:].astype(object)
-        extra = beyond.ne("").to_numpy().any(axis=1) if beyond.shape[1] else np.zeros(len(cells), bool)
+        raw = _joined(chunk.cells, range(width))
+        filled = np.fromiter(map(len, raw), np.int64, len(raw)) > width - 1  # not only separators
+        beyond = chunk.cells.shape[1] - width
+        extra = (np.fromiter(map(len, _joined(chunk.cells, range(width, width + beyond))), np.int64, len(raw))
+                 > beyond - 1) if beyond else np.zeros(len(raw), bool)
         keep = filled | extra
         if not keep.any():
             continue
-        chunk = Chunk(chunk.sheet, chunk.headers, chunk.rows[keep], chunk.cells[keep].reset_index(drop=True),
-                      None if chunk.numeric is None else chunk.numeric[keep].reset_index(drop=True))
+        if not keep.all():
+            chunk = Chunk(chunk.sheet, chunk.headers, chunk.rows[keep], chunk.cells[keep].reset_index(drop=True),
+                          None if chunk.numeric is None else chunk.numeric[keep].reset_index(drop=True))
+            raw = raw[keep]
         idx = np.arange(offset, offset + len(chunk.rows))
         offset += len(idx)
-        cells = chunk.cells.iloc[:, :width].astype(object)
-        raw = cells[0] if width == 1 else cells[0].str.cat([cells[c] for c in cells.columns[1:]], sep=SEPARATOR)
-        rows.append(pd.DataFrame({"sheet": chunk.sheet, "row": chunk.rows.astype(np.int32), "raw": raw.to_numpy()},
-                                 index=idx))
+        rows.append(pd.DataFrame({"sheet": chunk.sheet, "row": chunk.rows.astype(np.int32), "raw": raw}, index=idx))
         parsed, found = _parse_chunk(chunk, mappings[chunk.sheet], spec, transform)
         parsed.index = idx
         if extra[keep].any():
@@ -130,6 +130,12 @@ def read_ledger(path: str | Path, kind: ImportKind | str, *, crs: str | None = N
     refused = pd.concat([refused, duplicates], ignore_index=True)
     return LedgerFrame(kind, table.display_name, _sha256(Path(path)), records, refused, all_rows, headers,
                        table.notes, table.encoding, crs or "EPSG:4326")
+
+
+def _joined(cells: pd.DataFrame, positions) -> np.ndarray:
+    """Each row's cells at ``positions`` joined by ``SEPARATOR`` (all "" when there are none)."""
+    columns = [cells[p].to_numpy(dtype=object) for p in positions]
+    return np.fromiter(map(SEPARATOR.join, zip(*columns)), dtype=object, count=len(cells))
 
 
 def _no_problems() -> pd.DataFrame:

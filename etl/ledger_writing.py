@@ -80,51 +80,56 @@ def _ewkt(lon: pd.Series, lat: pd.Series) -> pd.Series:
     return pd.Series(text_, index=lon.index)
 
 
-def _counted(session: Session, statement: str) -> tuple[int, int]:
-    new, updated = session.execute(text(statement)).one()
-    return int(new or 0), int(updated or 0)
-
-
 DISPUTE_COLUMNS = ("grid_code", "geom", "domain", "risk_level", "status", "channel", "reported_at", "resolved_at",
                    "households_involved", "summary", "source")
-DISPUTE_UPSERT = f"""
-WITH written AS (
-    INSERT INTO dispute AS d (ref_no, {", ".join(DISPUTE_COLUMNS)})
-    SELECT key, grid_code, ST_GeomFromEWKT(geom), domain, risk_level, status, channel, reported_at, resolved_at,
-           households_involved, summary, 'import' FROM ledger_stage
-    ON CONFLICT (ref_no) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in DISPUTE_COLUMNS)}
-    WHERE ({", ".join(f"d.{c}" for c in DISPUTE_COLUMNS)}) IS DISTINCT FROM
-          ({", ".join(f"excluded.{c}" for c in DISPUTE_COLUMNS)})
-    RETURNING (xmax = 0) AS inserted
-)
-SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
+DISPUTE_STAGE = ("ref_no text PRIMARY KEY, grid_code text, geom text, domain text, risk_level text, status text,"
+                 " channel text, reported_at timestamptz, resolved_at timestamptz, households_involved smallint,"
+                 " summary text, source text")
+DISPUTE_UPDATE = f"""
+UPDATE dispute d SET {", ".join(f"{c} = s.{c}" for c in DISPUTE_COLUMNS)}
+FROM (SELECT ref_no, grid_code, ST_GeomFromEWKT(geom) AS geom, {", ".join(DISPUTE_COLUMNS[2:])} FROM ledger_stage) s
+WHERE d.ref_no = s.ref_no AND ({", ".join(f"d.{c}" for c in DISPUTE_COLUMNS)}) IS DISTINCT FROM
+                              ({", ".join(f"s.{c}" for c in DISPUTE_COLUMNS)})
 """
 
 
 def write_disputes(session: Session, records: pd.DataFrame, location_reasons: pd.Series, *,
                    within: str | None = None, progress: Progress = no_progress):
-    """Upsert the located disputes (none of another area's when ``within``); the counts and the refused rows."""
+    """Write the located disputes (none of another area's when ``within``); the counts and the refused rows.
+
+    Numbers already in ``dispute`` are updated where a value changed; new ones are COPied straight into
+    the table, which is several times faster than an INSERT … SELECT from a staging table. The table is
+    locked against other writers first, so no other import adds a number between the check and the COPY.
+    """
     ok = records[records["grid_code"].notna()]
-    stage = pd.DataFrame({
-        "key": ok["key"], "idx": ok.index.to_numpy(), "grid_code": ok["grid_code"], "geom": _ewkt(ok["lon"], ok["lat"]),
+    rows = pd.DataFrame({
+        "ref_no": ok["key"], "grid_code": ok["grid_code"], "geom": _ewkt(ok["lon"], ok["lat"]),
         "domain": ok["domain"], "risk_level": ok["risk_level"], "status": ok["status"], "channel": ok["channel"],
         "reported_at": _timestamps(ok["reported_at"]), "resolved_at": _timestamps(ok["resolved_at"]),
-        "households_involved": ok["households_involved"], "summary": ok["summary"],
+        "households_involved": ok["households_involved"], "summary": ok["summary"], "source": "import",
     })
-    stage_table(session, "ledger_stage", "key text PRIMARY KEY, idx bigint, grid_code text, geom text, domain text,"
-                " risk_level text, status text, channel text, reported_at timestamptz, resolved_at timestamptz,"
-                " households_involved smallint, summary text", stage, progress)
-    foreign = drop_foreign(session, "ledger_stage", "dispute", "grid_code", within, "纠纷编号")
-    staged = len(stage) - len(foreign)
-    progress("write", 0, staged)
-    if staged >= BULK_ROWS:  # one index build beats a million index insertions (and FK lookups)
+    session.execute(text("LOCK TABLE dispute IN SHARE ROW EXCLUSIVE MODE"))
+    stage_table(session, "ledger_keys", "key text PRIMARY KEY, idx bigint",
+                pd.DataFrame({"key": ok["key"], "idx": ok.index.to_numpy()}), progress)
+    foreign = drop_foreign(session, "ledger_keys", "dispute", "grid_code", within, "纠纷编号")
+    rows = rows.drop(index=foreign["idx"])
+    known = rows["ref_no"].isin(session.execute(text(
+        "SELECT k.key FROM ledger_keys k JOIN dispute d ON d.ref_no = k.key")).scalars().all())
+    progress("write", 0, len(rows))
+    updated = 0
+    if known.any():
+        stage_table(session, "ledger_stage", DISPUTE_STAGE, rows[known])
+        updated = session.execute(text(DISPUTE_UPDATE)).rowcount
+    new = rows[~known]
+    done = int(known.sum())
+    if len(new) >= BULK_ROWS:  # one index build beats a million index insertions (and FK lookups)
         with indexes_and_keys_deferred(session, ("dispute",)):
-            new, updated = _counted(session, DISPUTE_UPSERT)
+            copy_frame(session, "dispute", new, lambda sent: progress("write", done + sent, len(rows)))
     else:
-        new, updated = _counted(session, DISPUTE_UPSERT)
-    progress("write", staged, staged)
+        copy_frame(session, "dispute", new)
+    progress("write", len(rows), len(rows))
     refused = pd.concat([_as_problems(location_reasons, "位置"), foreign], ignore_index=True)
-    return {"new": new, "updated": updated, "unchanged": staged - new - updated}, refused
+    return {"new": len(new), "updated": updated, "unchanged": done - updated}, refused
 
 
 PETITION_COLUMNS = ("origin_grid_code", "category", "channel", "domain", "petitioner_name", "petitioner_id_number",
@@ -170,6 +175,10 @@ def petition_stage(rows: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
         "one_time_resolved": column("one_time_resolved"), "satisfaction": rows["satisfaction"],
         "hotline_ticket": rows["hotline_ticket"],
     })
+
+
+PETITIONS_WRITTEN = "SELECT key AS ref_no FROM ledger_stage"
+"""The ``ref_no`` of the petitions ``write_petitions`` wrote (for ``etl.ledger_repeats.link_repeats``)."""
 
 
 def write_petitions(session: Session, records: pd.DataFrame, location_reasons: pd.Series, *,

@@ -12,7 +12,7 @@ ledger's own number (``ref_no``) or, when a ledger has none, by a fingerprint of
 a file, or one that overlaps it, updates instead of duplicating, and the counts say how many rows
 were new, updated, unchanged or refused. Refused rows go to ``import_quarantine`` with their cells,
 from which ``etl.ledger_reports.error_report`` writes the workbook the user fixes and re-imports.
-Imported rows get ``source = 'import'``; aggregates are refreshed. ``load_ledger`` does not commit:
+Imported rows get ``source = 'import'``; after disputes, the aggregates that read them are refreshed. ``load_ledger`` does not commit:
 the caller's transaction makes one import all or nothing.
 
 12345 hotline tickets link to petitions by ticket number, both ways: a ticket transferred in (转入)
@@ -36,13 +36,21 @@ from sqlalchemy.orm import Session
 
 from etl.ledger_area import outside
 from etl.ledger_fields import no_reasons
-from etl.ledger_hotline import write_hotline
+from etl.ledger_hotline import HOTLINE_WRITTEN, write_hotline
 from etl.ledger_places import cells_containing, locate
 from etl.ledger_progress import PHASES, Progress, no_progress
 from etl.ledger_reading import LedgerFrame, read_ledger
+from etl.ledger_repeats import link_repeats
 from etl.ledger_rules import SPECS, LedgerSpec
-from etl.ledger_writing import PLACEHOLDER_PREFIX, record_batch, refused_rows, write_disputes, write_petitions
-from geo.aggregates import refresh_aggregates
+from etl.ledger_writing import (
+    PETITIONS_WRITTEN,
+    PLACEHOLDER_PREFIX,
+    record_batch,
+    refused_rows,
+    write_disputes,
+    write_petitions,
+)
+from geo.aggregates import DISPUTE_VIEWS, refresh_aggregates
 from geo.models import ImportKind
 
 
@@ -65,7 +73,13 @@ class ImportResult:
                  f"未变 {c['unchanged']} 条，拒收 {c['refused']} 条")
         if self.kind == ImportKind.HOTLINE:
             text_ += f"；其中关联到已有信访件 {c['linked']} 条"
+        if c.get("repeats_linked"):
+            text_ += f"；{c['repeats_linked']} 件重复信访已关联到此前的信访件"
         return text_ + ("（预检，未写入）" if self.dry_run else "") + "。"
+
+
+WRITTEN = {ImportKind.PETITIONS: PETITIONS_WRITTEN, ImportKind.HOTLINE: HOTLINE_WRITTEN}
+"""Per ledger of petitions: the query listing the petitions an import wrote, whose repeats are linked."""
 
 
 def read_disputes(path, **options) -> LedgerFrame:
@@ -110,15 +124,20 @@ def load_ledger(frame: LedgerFrame, session: Session, *, dry_run: bool = False, 
         refusals = refused_rows(frame, pd.concat([frame.refused, foreign, refused], ignore_index=True))
         counts = {"rows": frame.total, **counts, "refused": len(refusals)}
         counts.setdefault("linked", 0)
+        notes = list(frame.notes)
+        if frame.kind in WRITTEN:
+            repeats = link_repeats(session, WRITTEN[frame.kind], {"prefix": PLACEHOLDER_PREFIX}, within)
+            counts["repeats_linked"] = repeats.linked
+            notes += repeats.notes()
         batch_id = record_batch(session, frame, counts, refusals, imported_by)
-        if not dry_run:
+        if not dry_run and frame.kind is ImportKind.DISPUTES:
             progress("refresh", 0, len(records))
-            refresh_aggregates(session)
+            refresh_aggregates(session, DISPUTE_VIEWS)
             progress("refresh", len(records), len(records))
     finally:
         if dry_run:
             savepoint.rollback()
-    return ImportResult(frame.kind, frame.file, counts, refusals, frame.headers, frame.notes,
+    return ImportResult(frame.kind, frame.file, counts, refusals, frame.headers, notes,
                         None if dry_run else batch_id, dry_run)
 
 

@@ -1,6 +1,9 @@
 """Pre-aggregated counts keyed by unit code and day, so a map request never joins geometry.
 
-Materialized views, defined in migration 0002 and refreshed after every demo load or import.
+Materialized views, defined in migration 0002 and refreshed after every demo load or import:
+``dispute_cell_day`` reads disputes (and which disputes a petition came from); ``grid_cell_households``
+reads households, which only the demo loader writes. A ledger import therefore refreshes only the
+views that read disputes, and only when it wrote disputes.
 """
 
 from __future__ import annotations
@@ -8,18 +11,22 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-REFRESH = (
-    "REFRESH MATERIALIZED VIEW dispute_cell_day",
-    "REFRESH MATERIALIZED VIEW grid_cell_households",
-    "ANALYZE dispute_cell_day",
-    "ANALYZE grid_cell_households",
-)
+VIEWS = ("dispute_cell_day", "grid_cell_households")
+DISPUTE_VIEWS = ("dispute_cell_day",)
+"""The views a dispute ledger import changes (petition imports never set ``source_dispute_id``)."""
+REFRESH_WORK_MEM = "512MB"
+"""Lets a refresh group a city's disputes in one in-memory hash instead of sorting them on disk (about a
+third faster for a million disputes); it lasts until the end of the transaction."""
 
 
-def refresh_aggregates(session: Session) -> None:
-    """Recompute every aggregate from the base tables (after a load or an import)."""
-    for statement in REFRESH:
-        session.execute(text(statement))
+def refresh_aggregates(session: Session, views: tuple[str, ...] = VIEWS) -> None:
+    """Recompute ``views`` (by default every aggregate) from the base tables, after a load or an import."""
+    session.execute(text(f"SET LOCAL work_mem = '{REFRESH_WORK_MEM}'"))
+    for view in views:
+        if view not in VIEWS:
+            raise ValueError(f"unknown aggregate {view}")
+        session.execute(text(f"REFRESH MATERIALIZED VIEW {view}"))
+        session.execute(text(f"ANALYZE {view}"))
 
 
 def data_version(session: Session) -> str:

@@ -70,17 +70,18 @@ def coverage(session: Session, area_code: str) -> Coverage:
     members["status"] = np.select([members["load"] > members["cap"], members["load"] == 0], [OVER, IDLE], NORMAL)
     members = members.astype({"load": "int64", "cap": "int64"})
 
-    per_cell = members.groupby("grid_code").agg(
-        members=("member_id", "size"), over_cap=("status", lambda s: int((s == OVER).sum())),
-        idle_members=("status", lambda s: int((s == IDLE).sum())))
-    cells = cells.join(per_cell, on="code").fillna({"members": 0, "over_cap": 0, "idle_members": 0})
+    counted = ["members", "over_cap", "idle_members"]
+    flags = pd.DataFrame({"grid_code": members["grid_code"], "members": 1, "over_cap": members["status"].eq(OVER),
+                          "idle_members": members["status"].eq(IDLE)})
+    cells = cells.join(flags.groupby("grid_code")[counted].sum(), on="code")
+    cells[counted] = cells[counted].fillna(0).astype("int64")
     if column == "township_code":
-        units = cells[["code", "name", "households", "linked", "members", "over_cap", "idle_members"]]
+        units = cells[["code", "name", "households", "linked", *counted]]
     else:
         units = (cells.groupby(["township_code", "township_name"], dropna=False, as_index=False)
-                 [["households", "linked", "members", "over_cap", "idle_members"]].sum()
+                 [["households", "linked", *counted]].sum()
                  .rename(columns={"township_code": "code", "township_name": "name"}))
-    units = units.astype({c: "int64" for c in ["households", "linked", "members", "over_cap", "idle_members"]})
+    units = units.astype({c: "int64" for c in ["households", "linked", *counted]})
     units["share_linked"] = units["linked"] / units["households"].where(units["households"] > 0)
     units = units.sort_values(["share_linked", "households", "code"], ascending=[True, False, True],
                               na_position="last", ignore_index=True)[UNIT_COLUMNS]

@@ -183,8 +183,9 @@ def set_link_cap(session: Session, actor: Principal, township_code: str, cap: in
     """Set a township's cap (1–100 households per member); members already above it stay linked."""
     if not (isinstance(township_code, str) and re.fullmatch(r"\d{9}000", township_code)):
         raise InvalidInput(f"乡镇（街道）代码应为 12 位数字：{township_code!r}。")
-    if isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= MAX_CAP:
+    if isinstance(cap, bool) or not isinstance(cap, Integral) or not 1 <= cap <= MAX_CAP:
         raise InvalidInput(f"联户上限应为 1 到 {MAX_CAP} 之间的整数，收到 {cap!r}。")
+    cap = int(cap)
     _refusals_logged(session, actor, "set_link_cap", f"link_cap/{township_code}",
                      lambda: require_action(actor, "link", township_code))
     if session.execute(text("SELECT 1 FROM region WHERE code = :code AND level = 'township'"),

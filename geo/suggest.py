@@ -18,7 +18,6 @@ of their grid cell. Loads and members are those the session can see (row-level s
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,13 +39,14 @@ NO_MEMBER = "本网格及相邻网格内没有党员"
 ALL_FULL = "本网格及相邻网格内的党员均已达到联户上限"
 TAKEN = "本网格及相邻网格内党员的剩余名额已分配给其他住户"
 PAIR_COLUMNS = ["household_id", "member_id", "distance_m", "household_lon", "household_lat", "member_lon",
-                "member_lat", "household_grid_code", "member_grid_code"]
+                "member_lat", "member_at_centroid", "household_grid_code", "member_grid_code"]
 
 
 @dataclass
 class Suggestion:
     pairs: pd.DataFrame
-    """``PAIR_COLUMNS``: one row per placed household, by household id."""
+    """``PAIR_COLUMNS``: one row per placed household, by household id; ``member_at_centroid`` marks a member
+    without a point of their own, shown at their grid cell's centroid."""
     unassigned: pd.DataFrame
     """household_id, grid_code, reason (Chinese)."""
     total_distance_m: float
@@ -56,7 +56,7 @@ class Suggestion:
 @dataclass
 class _Problem:
     households: pd.DataFrame  # id, grid_code, lon, lat, x, y
-    members: pd.DataFrame     # id, grid_code, lon, lat, x, y, cap, load, spare
+    members: pd.DataFrame     # id, grid_code, lon, lat, x, y, at_centroid, cap, load, spare
     neighbours: dict[str, list[str]]
 
 
@@ -82,7 +82,7 @@ def suggest(session: Session, area_code: str, *, cap: int | None = None, k: int 
                             np.concatenate([np.ones(n_h), np.zeros(n_m), [-n_h]]).astype(np.int64))
     status = flow.solve_max_flow_with_min_cost()
     if status != flow.OPTIMAL:
-        raise RuntimeError(f"min-cost flow ended with status {status}")
+        raise RuntimeError(f"联户建议求解失败（OR-Tools 状态 {status.name}），请联系系统管理员。")
     used = np.flatnonzero(flow.flows(arcs[: len(h_idx)]) > 0)
     used = used[np.argsort(h_idx[used], kind="stable")]
     return _result(problem, h_idx[used], m_idx[used], dist[used], "最优分配")
@@ -134,6 +134,7 @@ def _load(session: Session, area_code: str, cap: int | None) -> _Problem:
     cells = sorted({c for near in neighbours.values() for c in near})
     members = pd.DataFrame(session.execute(text(f"""
         SELECT m.id, m.grid_code, ST_X(g) AS lon, ST_Y(g) AS lat, ST_X(p) AS x, ST_Y(p) AS y,
+               m.geom IS NULL AS at_centroid,
                LEAST(m.capacity, coalesce(CAST(:cap AS int), c.cap, :default_cap)) AS cap,
                (SELECT count(*) FROM member_household_link l WHERE l.member_id = m.id AND l.valid_to IS NULL) AS load
         FROM party_member m JOIN grid_cell gc ON gc.code = m.grid_code
@@ -142,7 +143,7 @@ def _load(session: Session, area_code: str, cap: int | None) -> _Problem:
         LEFT JOIN link_cap c ON c.township_code = m.township_code
         WHERE m.grid_code = ANY(CAST(:cells AS text[]))
         ORDER BY m.id"""), {"cells": cells, "cap": cap, "default_cap": DEFAULT_LINK_CAP}).all(),
-        columns=["id", "grid_code", "lon", "lat", "x", "y", "cap", "load"])
+        columns=["id", "grid_code", "lon", "lat", "x", "y", "at_centroid", "cap", "load"])
     members["spare"] = (members["cap"] - members["load"]).clip(lower=0).astype(np.int64)
     return _Problem(households, members, neighbours)
 
@@ -183,6 +184,7 @@ def _result(problem: _Problem, h_idx, m_idx, dist, method: str) -> Suggestion:
         "household_id": h["id"].to_numpy(), "member_id": m["id"].to_numpy(), "distance_m": np.asarray(dist, float),
         "household_lon": h["lon"].to_numpy(), "household_lat": h["lat"].to_numpy(),
         "member_lon": m["lon"].to_numpy(), "member_lat": m["lat"].to_numpy(),
+        "member_at_centroid": m["at_centroid"].to_numpy(bool),
         "household_grid_code": h["grid_code"].to_numpy(), "member_grid_code": m["grid_code"].to_numpy(),
     }, columns=PAIR_COLUMNS)
     placed = np.zeros(len(households), bool)

@@ -84,3 +84,22 @@ def test_an_import_reports_its_phases_until_every_row_is_done(demo_session, tmp_
     for phase in PHASES:
         done = [(d, t) for p, d, t in heard if p == phase]
         assert done[-1][0] == done[-1][1] == 7 and all(d <= t for d, t in done), phase
+
+
+def test_the_bulk_path_writes_and_reports_as_the_small_one(demo_session, tmp_path, monkeypatch):
+    from etl import ledger_writing
+
+    mine, _ = cells_in_two_townships(demo_session)
+    monkeypatch.setattr(ledger_writing, "BULK_ROWS", 3)  # secondary indexes and foreign keys rebuilt after the COPY
+    first = write_csv(tmp_path / "b1.csv", DISPUTE_HEADERS, [dispute_row(f"K{i}", mine[i % 2]) for i in range(5)])
+    assert load_ledger(read_ledger(first, "disputes"), demo_session).counts["new"] == 5
+    again = write_csv(tmp_path / "b2.csv", DISPUTE_HEADERS, [
+        *(dispute_row(f"K{i}", mine[i % 2]) for i in range(4)), dispute_row("K4", mine[0], summary="已改"),
+        *(dispute_row(f"L{i}", mine[1]) for i in range(3))])
+    heard: list[tuple[str, int, int]] = []
+    counts = load_ledger(read_ledger(again, "disputes"), demo_session, progress=lambda *r: heard.append(r)).counts
+    assert (counts["new"], counts["updated"], counts["unchanged"]) == (3, 1, 4)
+    assert [(d, t) for p, d, t in heard if p == "write"][-1] == (8, 8)
+    indexes = demo_session.execute(sa.text("SELECT count(*) FROM pg_indexes WHERE tablename = 'dispute'")).scalar()
+    assert indexes == 8 and demo_session.execute(sa.text(
+        "SELECT summary FROM dispute WHERE ref_no = 'K4'")).scalar() == "已改"

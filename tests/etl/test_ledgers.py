@@ -288,7 +288,7 @@ def test_one_import_is_one_transaction(fresh_demo_db_url, tmp_path, monkeypatch)
     path = write_csv(tmp_path / "tx.csv", DISPUTE_HEADERS, [dispute_row(f"T{i}", c) for i, c in enumerate(cells)]
                      + [dispute_row("T9", cells[0], domain="?")])
 
-    def fail(_session):
+    def fail(_session, _views):
         raise RuntimeError("killed after the upsert")
 
     monkeypatch.setattr(ledgers, "refresh_aggregates", fail)

@@ -147,14 +147,16 @@ def test_a_household_of_another_township_is_invisible_and_refused(demo_session, 
 
 
 def test_a_member_of_another_township_is_refused(demo_session, as_user, plan, supervisor):
-    other = demo_session.execute(sa.text("SELECT id FROM party_member WHERE township_code <> :t AND county_code = :c"
-                                         " ORDER BY id LIMIT 1"), {"t": plan.township, "c": plan.township[:6]}).scalar()
-    with pytest.raises(Forbidden, match=f"找不到党员 {other}"):
-        linking.link(as_user(supervisor), supervisor, plan.households, other)
+    hidden, seen = demo_session.execute(sa.text(
+        "SELECT id FROM party_member WHERE township_code <> :t AND county_code = :c ORDER BY id LIMIT 2"),
+        {"t": plan.township, "c": plan.township[:6]}).scalars().all()
+    with pytest.raises(Forbidden, match=f"找不到党员 {hidden}"):
+        linking.link(as_user(supervisor), supervisor, plan.households[:1], hidden)
     # Without row-level security (an owner session) the member is found, and the area check refuses it.
+    # (Other ids than above: both sessions stay open, and the first holds its advisory locks until the end.)
     with pytest.raises(Forbidden, match="不在您的管辖范围"):
-        linking.link(demo_session, supervisor, plan.households, other)
-    assert active_member(demo_session, plan.households[0]) is None
+        linking.link(demo_session, supervisor, plan.households[1:], seen)
+    assert active_member(demo_session, plan.households[1]) is None
 
 
 @pytest.mark.parametrize("role", [Role.LEADERSHIP, Role.REVIEWER])
@@ -271,6 +273,7 @@ def _waiting_on_a_lock(owner, count: int = 1, timeout: float = 20.0) -> None:
                 " AND usename = 'fengqiao_app' AND wait_event_type = 'Lock'")).scalar()
             if waiting >= count:
                 return
+            connection.rollback()  # pg_stat_activity is a snapshot taken once per transaction
             time.sleep(0.02)
     raise AssertionError("the second transaction never waited for the first")
 
