@@ -61,7 +61,7 @@ def coverage(session: Session, area_code: str) -> Coverage:
         columns=["code", "name", "township_code", "township_name", "households", "linked"])
     members = pd.DataFrame(session.execute(text(f"""
         SELECT m.id, m.name, m.grid_code, m.township_code,
-               (SELECT count(*) FROM member_household_link l WHERE l.member_id = m.id AND l.valid_to IS NULL) AS load,
+               member_active_links(m.id) AS load,
                LEAST(m.capacity, coalesce(c.cap, :default_cap)) AS cap
         FROM party_member m LEFT JOIN link_cap c ON c.township_code = m.township_code
         WHERE m.{column} = :code ORDER BY m.id"""), params).all(),

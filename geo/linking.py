@@ -70,7 +70,7 @@ WHERE h.id = ANY(CAST(:ids AS bigint[]))
 """)
 _MEMBERS = text("""
 SELECT m.id, m.grid_code, m.name, LEAST(m.capacity, coalesce(c.cap, :default_cap)) AS cap,
-       (SELECT count(*) FROM member_household_link l WHERE l.member_id = m.id AND l.valid_to IS NULL) AS load
+       member_active_links(m.id) AS load
 FROM party_member m LEFT JOIN link_cap c ON c.township_code = m.township_code
 WHERE m.id = ANY(CAST(:ids AS bigint[]))
 """)

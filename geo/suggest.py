@@ -136,7 +136,7 @@ def _load(session: Session, area_code: str, cap: int | None) -> _Problem:
         SELECT m.id, m.grid_code, ST_X(g) AS lon, ST_Y(g) AS lat, ST_X(p) AS x, ST_Y(p) AS y,
                m.geom IS NULL AS at_centroid,
                LEAST(m.capacity, coalesce(CAST(:cap AS int), c.cap, :default_cap)) AS cap,
-               (SELECT count(*) FROM member_household_link l WHERE l.member_id = m.id AND l.valid_to IS NULL) AS load
+               member_active_links(m.id) AS load
         FROM party_member m JOIN grid_cell gc ON gc.code = m.grid_code
         CROSS JOIN LATERAL coalesce(m.geom, ST_Centroid(gc.geom)) AS g
         CROSS JOIN LATERAL ST_Transform(g, {METRIC_SRID}) AS p

@@ -146,3 +146,29 @@ def test_the_scope_lasts_one_transaction(demo_app_engine):
             assert connection.execute(sa.text("SELECT count(*) FROM household")).scalar() > 0
         with connection.begin():  # same connection, next transaction, no scope given: nothing
             assert connection.execute(sa.text("SELECT count(*) FROM household")).scalar() == 0
+
+
+def test_a_members_load_counts_links_the_supervisor_cannot_see(fresh_demo_db_url):
+    from geo import db
+    from geo.access import apply_scope
+
+    owner, app = db.make_engine(fresh_demo_db_url), db.make_engine(db.app_url(fresh_demo_db_url))
+    with owner.begin() as conn:  # a county supervisor links a member of the township to a household next door
+        member = conn.execute(sa.text("SELECT id FROM party_member WHERE grid_code LIKE :p ORDER BY id LIMIT 1"),
+                              {"p": TOWNSHIP[:9] + "%"}).scalar()
+        outside = conn.execute(sa.text(
+            "SELECT h.id FROM household h WHERE h.grid_code NOT LIKE :p AND NOT EXISTS (SELECT 1 FROM"
+            " member_household_link l WHERE l.household_id = h.id AND l.valid_to IS NULL) LIMIT 1"),
+            {"p": TOWNSHIP[:9] + "%"}).scalar()
+        total = conn.execute(sa.text("SELECT count(*) FROM member_household_link WHERE member_id = :m"
+                                     " AND valid_to IS NULL"), {"m": member}).scalar()
+        conn.execute(sa.text("INSERT INTO member_household_link (member_id, household_id, assigned_by)"
+                             " VALUES (:m, :h, 'county')"), {"m": member, "h": outside})
+    with app.begin() as conn:
+        apply_scope(conn, TOWNSHIP_SUPERVISOR)
+        visible = conn.execute(sa.text("SELECT count(*) FROM member_household_link WHERE member_id = :m"
+                                       " AND valid_to IS NULL"), {"m": member}).scalar()
+        load = conn.execute(sa.text("SELECT load FROM member_load WHERE member_id = :m"), {"m": member}).scalar()
+    owner.dispose()
+    app.dispose()
+    assert (visible, load) == (total, total + 1)  # the row stays hidden; the count includes it

@@ -67,13 +67,20 @@ CREATE FUNCTION app_scope(kind text) RETURNS text LANGUAGE sql STABLE PARALLEL S
 $$
 """
 
+LOAD_FUNCTION = """
+CREATE FUNCTION member_active_links(member bigint) RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    SELECT count(*)::int FROM public.member_household_link WHERE member_id = member AND valid_to IS NULL
+$$
+"""
+"""A member's load counts every active link, also those to households the caller cannot see (a county
+supervisor may link a member to a household of the next township): a count, never the rows."""
+
 MEMBER_LOAD_VIEW = """
 CREATE VIEW member_load WITH (security_invoker = true) AS
 SELECT m.id AS member_id, m.grid_code, m.township_code, m.county_code, m.capacity,
-       count(l.id)::int AS load
+       member_active_links(m.id) AS load
 FROM party_member m
-LEFT JOIN member_household_link l ON l.member_id = m.id AND l.valid_to IS NULL
-GROUP BY m.id
 """
 
 
@@ -108,6 +115,9 @@ def upgrade() -> None:
     for table, writable in VIA_HOUSEHOLD.items():
         # The sub-select reads household under household's own policies, with this transaction's scopes.
         _policies(table, "EXISTS (SELECT 1 FROM household h WHERE h.id = household_id)", writable)
+    op.execute(LOAD_FUNCTION)
+    op.execute("REVOKE ALL ON FUNCTION member_active_links(bigint) FROM PUBLIC")
+    op.execute(f"GRANT EXECUTE ON FUNCTION member_active_links(bigint) TO {APP_ROLE}")
     op.execute(MEMBER_LOAD_VIEW)
     op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}")
     op.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {APP_ROLE}")
@@ -122,6 +132,7 @@ def downgrade() -> None:
     op.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {APP_ROLE}")
     op.execute(f"REVOKE USAGE ON SCHEMA public FROM {APP_ROLE}")
     op.execute("DROP VIEW member_load")
+    op.execute("DROP FUNCTION member_active_links(bigint)")
     for table in [*AREA_TABLES, *VIA_HOUSEHOLD]:
         for policy in ("area_read", "area_insert", "area_update", "area_delete"):
             op.execute(f"DROP POLICY {policy} ON {table}")
