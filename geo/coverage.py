@@ -1,8 +1,9 @@
 """党员联户 coverage of an area: how many households have a linked member, and how loaded the members are.
 
-Counts are of what the session can see (row-level security applies). A household is linked when it has
-an active link; a member's load counts all its active links (households of other areas included) and is
-compared with the effective cap, min(member capacity, township cap).
+Households and members are those the session can see (row-level security applies). A household is linked
+when it has an active link; a member's load counts all its active links (households of other areas
+included, through ``member_active_links``) and is compared with the effective cap, min(member capacity,
+township cap).
 """
 
 from __future__ import annotations

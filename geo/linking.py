@@ -19,8 +19,8 @@ becomes the same message as a household found linked.
 Each change writes one ``link_change`` row (items: household, from and to member, exception) and one audit
 entry. Refusals for area or role (``Forbidden``) also add a "refused" audit entry before raising: the
 caller must let the transaction commit (catch inside the ``with`` block) for it to stay on record.
-Loads are counted over the links the session can see: a county supervisor's link of a member to a
-household of another township is not seen by that township's supervisor.
+Loads count every active link of the member (``member_active_links``, a count the database gives past
+row-level security), also links to households of another township the actor cannot see.
 """
 
 from __future__ import annotations
