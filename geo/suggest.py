@@ -13,7 +13,8 @@ could leave unplaced a household that a farther member could have taken.
 
 Distances are Euclidean in EPSG:4547 (CGCS2000 3-degree Gauss-Krüger, central meridian 114°E; scale error
 under 0.1 % across Xinyang), transformed by PostGIS. A member without a point is placed at the centroid
-of their grid cell. Loads and members are those the session can see (row-level security applies).
+of their grid cell. Members are those the session can see (row-level security applies); loads count
+every active link.
 """
 
 from __future__ import annotations
