@@ -9,9 +9,9 @@ same matter, and ``previous_petition_id`` points there:
 - the same matter: the same problem category (问题类别, ``domain``).
 
 Links are set for the repeats an import wrote, and for earlier repeats of the same petitioners that
-had none yet (a repeat imported before the petition it repeats) when they lie in the importer's area. A repeat without an earlier petition
-keeps no link, and the import's notes say how many. Links are recomputed the same way on a re-import,
-so importing a file again changes nothing.
+had none yet (a repeat imported before the petition it repeats) when they lie in the importer's area.
+A repeat without an earlier petition keeps no link, and the import's notes say how many. Links are
+recomputed the same way on a re-import, so importing a file again changes nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ UNION
 SELECT o.id, o.ref_no, o.received_on, o.domain, o.petitioner_id_number, o.petitioner_name, o.petitioner_phone,
        o.is_first, o.previous_petition_id, o.origin_grid_code
 FROM petition o
-WHERE (o.domain, o.petitioner_name, o.petitioner_phone) IN (SELECT domain, petitioner_name, petitioner_phone FROM touched)
+WHERE (o.domain, o.petitioner_name, o.petitioner_phone) IN
+      (SELECT domain, petitioner_name, petitioner_phone FROM touched)
 """
 POOL_INDEXES = (
     "CREATE INDEX ON repeat_pool (domain, idn, received_on, id)",

@@ -7,13 +7,17 @@ problem refuses only its row, with the sheet, row, column and a reason in Chines
 
 ``load_ledger(frame, session)`` resolves each row's place to a grid cell (coordinates → the cell that
 contains the point; a grid code; a village code → that village's first cell; village + township
-names), stages the rows with COPY and upserts them in one statement per table, keyed by the
-ledger's own number (``ref_no``) or, when a ledger has none, by a fingerprint of the row. Re-importing
-a file, or one that overlaps it, updates instead of duplicating, and the counts say how many rows
-were new, updated, unchanged or refused. Refused rows go to ``import_quarantine`` with their cells,
-from which ``etl.ledger_reports.error_report`` writes the workbook the user fixes and re-imports.
-Imported rows get ``source = 'import'``; after disputes, the aggregates that read them are refreshed. ``load_ledger`` does not commit:
-the caller's transaction makes one import all or nothing.
+names) and writes the rows keyed by the ledger's own number (``ref_no``) or, when a ledger has none,
+by a fingerprint of the row: new disputes are COPied straight into their table, known ones updated
+from a staging table; petitions are staged with COPY and upserted in one statement. Re-importing a
+file, or one that overlaps it, updates instead of duplicating, and the counts say how many rows were
+new, updated, unchanged or refused. With ``within`` (a county or township code prefix) rows placed
+outside that area, or naming another area's record, are refused. Refused rows go to
+``import_quarantine`` with their cells, from which ``etl.ledger_reports.error_report`` writes the
+workbook the user fixes and re-imports. Repeat petitions are linked to the petition they repeat
+(``etl.ledger_repeats``). Imported rows get ``source = 'import'``; after disputes, the aggregates that
+read them are refreshed. ``progress(phase, done, total)`` hears how far it is (``etl.ledger_progress``).
+``load_ledger`` does not commit: the caller's transaction makes one import all or nothing.
 
 12345 hotline tickets link to petitions by ticket number, both ways: a ticket transferred in (转入)
 creates a petition (channel ``hotline_12345``, ``ref_no`` “RX-<ticket>”) or updates the one it created
@@ -22,8 +26,9 @@ When a petition ledger later lists a ticket that a hotline import created a peti
 ledger's petition takes that petition over (its number replaces “RX-…”), so nothing is doubled.
 
 The parts: ``etl.ledger_rules`` (each ledger's fields, derived columns and key), ``etl.ledger_reading``
-(file → ``LedgerFrame``), ``etl.ledger_places`` (places → grid cells), ``etl.ledger_writing`` (staging,
-upserts, quarantine) and ``etl.ledger_hotline`` (12345 linking); this module puts them together.
+(file → ``LedgerFrame``), ``etl.ledger_places`` (places → grid cells), ``etl.ledger_area`` (the
+importer's area), ``etl.ledger_writing`` (staging, upserts, quarantine), ``etl.ledger_hotline`` (12345
+linking) and ``etl.ledger_repeats`` (repeat petitions); this module puts them together.
 """
 
 from __future__ import annotations

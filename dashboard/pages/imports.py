@@ -26,6 +26,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from dashboard import import_jobs
 from dashboard.database import owner_session
 from dashboard.guard import check_write, page_callback, page_layout, refuse
+from etl.ledger_progress import no_progress
 from etl.ledger_reports import error_report, template_workbook
 from geo import access
 from etl.ledgers import PHASES, ImportResult, Progress, load_ledger, read_ledger
@@ -138,9 +139,8 @@ def _progress(job: import_jobs.Job) -> html.Div:
     ], className="import-progress")
 
 
-def _read(path: Path, kind: str, crs: str, filename: str, progress: Progress | None = None):
-    return read_ledger(path, kind, crs=crs, display_name=filename, max_unpacked=MAX_UNPACKED_BYTES,
-                       **({"progress": progress} if progress else {}))
+def _read(path: Path, kind: str, crs: str, filename: str, progress: Progress = no_progress):
+    return read_ledger(path, kind, crs=crs, display_name=filename, max_unpacked=MAX_UNPACKED_BYTES, progress=progress)
 
 
 @callback(
@@ -281,6 +281,7 @@ def download(_errors, _template, state, kind):
         return dcc.send_bytes(template_workbook(kind), f"{ImportKind(kind).label}导入模板.xlsx")
     if not state:
         return no_update
+    _owner_of(state)  # the report holds the refused rows' cells: names, ID numbers
     report = _stored(state.get("token"), ".errors.xlsx")
     if not report.exists():
         return no_update

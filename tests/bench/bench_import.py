@@ -133,8 +133,8 @@ def main() -> None:
         frame.to_csv(csv_path, index=False, encoding="utf-8-sig")
         write_xlsx(frame.head(args.xlsx_rows), xlsx_path)
         del frame
-        print(f"generated in {time.perf_counter() - started:.0f} s: {csv_path} ({csv_path.stat().st_size / 1e6:.0f} MB),"
-              f" {xlsx_path} ({xlsx_path.stat().st_size / 1e6:.0f} MB)")
+        print(f"generated in {time.perf_counter() - started:.0f} s: {csv_path} "
+              f"({csv_path.stat().st_size / 1e6:.0f} MB), {xlsx_path} ({xlsx_path.stat().st_size / 1e6:.0f} MB)")
     for path, target in ((csv_path, 60), (xlsx_path, 90)):
         load = os.getloadavg()[0]
         out = subprocess.run([sys.executable, __file__, "--run", str(path)], capture_output=True, text=True)
@@ -143,8 +143,8 @@ def main() -> None:
         figures = json.loads(out.stdout.strip().splitlines()[-1])
         c = figures["counts"]
         steps = " + ".join(f"{phase} {seconds:.1f}" for phase, seconds in figures["phases"].items())
-        print(f"{path.name}: {c['rows']:,} rows — {steps} = {figures['total_s']:.1f} s (target {target} s); peak memory "
-              f"{figures['peak_mb']:,.0f} MB (target < 2,048 MB); new {c['new']:,}, refused {c['refused']:,}; "
+        print(f"{path.name}: {c['rows']:,} rows — {steps} = {figures['total_s']:.1f} s (target {target} s); "
+              f"peak memory {figures['peak_mb']:,.0f} MB (target < 2,048 MB); new {c['new']:,}, refused {c['refused']:,}; "
               f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores")
     if not (args.keep or args.files):
         for path in folder.iterdir():

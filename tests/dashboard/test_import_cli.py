@@ -106,7 +106,7 @@ def test_killing_an_import_halfway_leaves_nothing(fresh_demo_db_url, tmp_path):
             with engine.connect() as conn:
                 seen = conn.execute(sa.text(
                     "SELECT query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    " AND state = 'active' AND (query LIKE 'COPY%ledger_stage%' OR query LIKE '%INSERT INTO dispute%')"
+                    " AND state = 'active' AND (query LIKE 'COPY%ledger_stage%' OR query LIKE 'COPY%dispute%' OR query LIKE '%INSERT INTO dispute%')"
                 )).scalar()
             if seen:
                 os.kill(process.pid, signal.SIGKILL)

@@ -124,17 +124,18 @@ def test_roles_without_imports_are_forbidden(imports, fresh_demo_db_url, dashboa
         run(imports.preview, None, as_upload(b"a,b\n"), "x.csv", "disputes", "EPSG:4326")
 
 
-def test_another_users_upload_cannot_be_confirmed_or_watched(imports, fresh_demo_db_url, dashboard_on, signed_in,
+def test_another_users_upload_cannot_be_confirmed_watched_or_downloaded(imports, fresh_demo_db_url, dashboard_on, signed_in,
                                                              tmp_path):
     dashboard_on(fresh_demo_db_url)
     mine, data = township_ledger(fresh_demo_db_url, tmp_path)
     signed_in(supervisor_of(mine[0], "owner"))
     state = run(imports.preview, None, as_upload(data), "x.csv", "disputes", "EPSG:4326")[1]
     signed_in(supervisor_of(mine[0], "colleague"))
-    for callback, args in ((imports.confirm, (1, state)), (imports.poll, (1, state)),
-                           (imports.confirm, (1, {**state, "user": "colleague"}))):
+    for callback, trigger, args in ((imports.confirm, None, (1, state)), (imports.poll, None, (1, state)),
+                                    (imports.confirm, None, (1, {**state, "user": "colleague"})),
+                                    (imports.download, "imp-errors.n_clicks", (1, 0, state, "disputes"))):
         with pytest.raises(Forbidden):
-            run(callback, None, *args)
+            run(callback, trigger, *args)
     assert imported(fresh_demo_db_url) == 0
 
 
@@ -157,3 +158,20 @@ def test_uploads_outside_the_limits_are_refused(imports, fresh_demo_db_url, dash
     with pytest.raises(Forbidden, match="上传的文件属于其他用户"):  # a forged token names no upload of this user
         run(imports.confirm, None, 1, {"token": "../../etc/passwd", "suffix": ".csv", "kind": "disputes",
                                        "crs": "EPSG:4326", "file": "x.csv", "user": "t"})
+
+
+def test_an_import_that_fails_in_its_thread_says_so_and_writes_nothing(imports, fresh_demo_db_url, dashboard_on,
+                                                                      signed_in, tmp_path, monkeypatch):
+    dashboard_on(fresh_demo_db_url)
+    mine, data = township_ledger(fresh_demo_db_url, tmp_path)
+    signed_in(supervisor_of(mine[0]))
+    state = run(imports.preview, None, as_upload(data), "x.csv", "disputes", "EPSG:4326")[1]
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(imports, "load_ledger", broken)
+    run(imports.confirm, None, 1, state)
+    shown_, poll_disabled, errors_disabled = until_finished(imports, state)[-1]
+    assert "导入失败（服务器内部错误），没有写入任何数据" in shown(shown_) and (poll_disabled, errors_disabled) == (True, True)
+    assert imported(fresh_demo_db_url) == 0

@@ -38,8 +38,8 @@ def test_rows_outside_the_importers_township_are_refused_and_never_written(demo_
         assert reasons[row].startswith(f"第 {row} 行：网格 {cell.code}（{cell.township}")
         assert reasons[row].endswith(f"不在您的管辖范围（{area}）内，未导入")
     assert f"纠纷编号 {theirs_ref} 已有记录" in reasons[6] and "不能修改其他地区的记录" in reasons[6]
-    written = demo_session.execute(sa.text("SELECT ref_no FROM dispute WHERE source = 'import' ORDER BY ref_no")).scalars()
-    assert written.all() == ["A1", "A2"]
+    written = demo_session.execute(sa.text("SELECT ref_no FROM dispute WHERE source = 'import' ORDER BY ref_no"))
+    assert written.scalars().all() == ["A1", "A2"]
     assert demo_session.execute(sa.text("SELECT summary FROM dispute WHERE ref_no = :r"), {"r": theirs_ref}).scalar() \
         == theirs_summary
     quarantined = demo_session.execute(sa.text(
