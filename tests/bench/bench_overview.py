@@ -21,12 +21,13 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from contextlib import contextmanager
 from pathlib import Path
 
 
 from dashboard.app import create_app
 from geo import db
-from geo.enums import DisputeDomain
+from geo.enums import DisputeDomain, Role
 from timing import call, percentile
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -90,6 +91,25 @@ def bench_callbacks(rounds: int) -> None:
     print(f"Gi* hot spots over all grid cells: p95 {percentile(hot_times, 0.95) * 1000:.0f} ms")
 
 
+@contextmanager
+def bench_account():
+    """A leadership account for the measured browser, removed afterwards: (user name, password)."""
+    from sqlalchemy import delete
+
+    from geo.auth import add_user
+    from geo.models import AppUser
+
+    factory = db.session_factory(db.make_engine(db.database_url()))
+    with factory.begin() as session:
+        session.execute(delete(AppUser).where(AppUser.username == "bench_leader"))
+        _, password = add_user(session, "bench_leader", "基准测试", Role.LEADERSHIP, None)
+    try:
+        yield "bench_leader", password
+    finally:
+        with factory.begin() as session:
+            session.execute(delete(AppUser).where(AppUser.username == "bench_leader"))
+
+
 def bench_browser() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -100,12 +120,20 @@ def bench_browser() -> None:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(4)
-        with sync_playwright() as playwright:
+        with sync_playwright() as playwright, bench_account() as (username, password):
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 1600, "height": 1000})
+            login = context.new_page()
+            login.goto(f"http://127.0.0.1:{port}/login?next=/pyramid")
+            login.fill("#username", username)
+            login.fill("#password", password)
+            login.click("#login-submit")
+            login.wait_for_selector("#who")
+            login.close()
             for label, query, length in (("township level, city-wide", "?level=township", 12),
                                          ("grid-cell level, city-wide", "?level=grid", 15)):
                 for attempt in ("warm-up", "measured"):
-                    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+                    page = context.new_page()
                     t0 = time.perf_counter()
                     page.goto(f"http://127.0.0.1:{port}/{query}")
                     page.wait_for_function(
