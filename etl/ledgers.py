@@ -56,6 +56,7 @@ from etl.ledger_writing import (
     write_petitions,
 )
 from geo.aggregates import DISPUTE_VIEWS, refresh_aggregates
+from geo.audit import record
 from geo.models import ImportKind
 
 
@@ -135,6 +136,8 @@ def load_ledger(frame: LedgerFrame, session: Session, *, dry_run: bool = False, 
             counts["repeats_linked"] = repeats.linked
             notes += repeats.notes()
         batch_id = record_batch(session, frame, counts, refusals, imported_by)
+        record(session, imported_by or "", "import", f"import_batch/{batch_id}",
+               {"kind": frame.kind.value, "file": frame.file, "within": within, **counts})
         if not dry_run and frame.kind is ImportKind.DISPUTES:
             progress("refresh", 0, len(records))
             refresh_aggregates(session, DISPUTE_VIEWS)

@@ -171,8 +171,12 @@ def test_every_way_of_giving_a_place(demo_session, tmp_path):
 def test_reimport_updates_instead_of_duplicating(demo_session, tmp_path):
     cells = first_cells(demo_session, 4)
     first = write_xlsx(tmp_path / "one.xlsx", DISPUTE_HEADERS, [dispute_row(f"R{i}", cells[i]) for i in range(3)])
-    counts = load_ledger(read_ledger(first, "disputes"), demo_session).counts
+    result = load_ledger(read_ledger(first, "disputes"), demo_session, imported_by="laocheng")
+    counts = result.counts
     assert (counts["new"], counts["updated"], counts["unchanged"], counts["refused"]) == (3, 0, 0, 0)
+    logged = demo_session.execute(sa.text("SELECT username, target, detail->>'new' FROM audit_log"
+                                          " WHERE action = 'import'")).all()
+    assert [tuple(row) for row in logged] == [("laocheng", f"import_batch/{result.batch_id}", "3")]
     again = load_ledger(read_ledger(first, "disputes"), demo_session).counts
     assert (again["new"], again["updated"], again["unchanged"]) == (0, 0, 3)
     overlapping = write_csv(tmp_path / "two.csv", DISPUTE_HEADERS, [
@@ -276,6 +280,7 @@ def test_a_dry_run_writes_nothing(demo_session, tmp_path):
     assert (result.counts["new"], result.counts["refused"], result.batch_id) == (1, 1, None)
     assert imported(demo_session) == 0
     assert demo_session.execute(sa.text("SELECT count(*) FROM import_batch")).scalar() == batches
+    assert demo_session.execute(sa.text("SELECT count(*) FROM audit_log WHERE action = 'import'")).scalar() == 0
 
 
 def test_one_import_is_one_transaction(fresh_demo_db_url, tmp_path, monkeypatch):
