@@ -83,7 +83,8 @@ def import_boundary_file(console: Console, engine: Engine, file: Path, level: st
 
     with console.status(f"读取、检查{'' if dry_run else '并写入'}边界 {file.name}…"):
         with db.session_factory(engine).begin() as session:
-            report = import_boundaries(file, session, level, crs=crs, tolerance=tolerance, dry_run=dry_run)
+            report = import_boundaries(file, session, level, crs=crs, tolerance=tolerance, dry_run=dry_run,
+                                       imported_by=f"命令行：{getpass.getuser()}")
     console.print(("[bold]预检结果[/]：" if dry_run else "[bold green]导入完成[/]：") + report.summary())
     for line in report.lines():
         console.print(f"  · {line}")

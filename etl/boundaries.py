@@ -13,8 +13,13 @@ level (township, village or grid), in this order:
 4. Check each unit against its parent (a part outside the parent wider than the tolerance refuses
    the unit, naming the neighbours it spills into) and the siblings against each other (overlaps,
    and gaps where a parent's children all have geometry), wider than the tolerance (metres).
-5. Write (unless a dry run): the previous geometry goes to ``boundary_history``; grid cells are
-   created or updated; points (households, party members, disputes) whose cell changed are re-linked.
+5. Write (unless a dry run), in the caller's transaction: the previous geometry goes to
+   ``boundary_history``; grid cells are created or updated; illustrative siblings and descendants give
+   way (``etl.boundary_reshape``); records whose point now lies in another cell are re-linked
+   (``etl.boundary_relink``) and the aggregates refreshed.
+
+With ``within`` (a supervisor's code prefix) only units inside that area are accepted; a township's
+supervisor (9 digits) may import grid cells only.
 """
 
 from __future__ import annotations
@@ -33,11 +38,13 @@ import shapely
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from etl.boundary_relink import Relinked, relink_records
+from etl.boundary_reshape import give_way
 from etl.crs import parse_crs, transform_geometries
 from etl.tabular import normalise_header
 from geo.aggregates import refresh_aggregates
 from geo.enums import GeometrySource, RegionLevel
-from geo.errors import InvalidInput
+from geo.errors import Forbidden, InvalidInput
 from geo.models import SRID
 
 CODE_ALIASES = ("code", "CODE", "代码", "区划代码", "行政区划代码", "adcode", "统计用区划代码", "网格编码", "网格代码",
@@ -62,24 +69,25 @@ class BoundarySummary:
     unknown_codes: list[str]
 
 
-def _pick_column(frame: gpd.GeoDataFrame, aliases: tuple[str, ...], what: str | None, path: Path) -> str | None:
+def _pick_column(frame: gpd.GeoDataFrame, aliases: tuple[str, ...], what: str | None, name: str) -> str | None:
     wanted = {normalise_header(a) for a in aliases}
     for column in frame.columns:
         if column != frame.geometry.name and normalise_header(column) in wanted:
             return column
     if what is None:
         return None
-    raise InvalidInput(f"{path.name}：缺少{what}列（可用列名：{'、'.join(aliases[:8])}）。")
+    raise InvalidInput(f"{name}：缺少{what}列（可用列名：{'、'.join(aliases[:8])}）。")
 
 
-def _read(path: Path, crs: str | None) -> gpd.GeoDataFrame:
-    """The file as read, in EPSG:4326 (transformed from its own CRS, or from ``crs`` when given)."""
+def _read(path: Path, crs: str | None, name: str) -> gpd.GeoDataFrame:
+    """The file as read, in EPSG:4326 (transformed from its own CRS, or from ``crs`` when given); ``name`` in messages."""
     if not path.is_file():
-        raise InvalidInput(f"找不到文件 {path.name}：请检查路径。")
+        raise InvalidInput(f"找不到文件 {name}：请检查路径。")
     try:
         frame = gpd.read_file(path)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FeatureError) as exc:
-        raise InvalidInput(f"{path.name}：无法读取边界文件（{exc}）：支持 GeoJSON、压缩的 Shapefile（.zip）和 GeoPackage。") from exc
+        reason = str(exc).replace(str(path), name)
+        raise InvalidInput(f"{name}：无法读取边界文件（{reason}）：支持 GeoJSON、压缩的 Shapefile（.zip）和 GeoPackage。") from exc
     if crs is not None:
         parsed = parse_crs(crs)
         if parsed == "gcj02":
@@ -88,7 +96,7 @@ def _read(path: Path, crs: str | None) -> gpd.GeoDataFrame:
             return frame.set_crs(SRID, allow_override=True)
         frame = frame.set_crs(parsed, allow_override=True)
     if frame.crs is None:
-        raise InvalidInput(f"{path.name}：文件没有坐标系信息（Shapefile 缺少 .prj），请用 --crs 指明，"
+        raise InvalidInput(f"{name}：文件没有坐标系信息（Shapefile 缺少 .prj），请用 --crs（页面上为“坐标系”）指明，"
                            "例如 --crs EPSG:4490（CGCS2000 经纬度）、--crs EPSG:4547、--crs gcj02。")
     return frame.to_crs(SRID)
 
@@ -96,9 +104,9 @@ def _read(path: Path, crs: str | None) -> gpd.GeoDataFrame:
 def read_boundaries(path: Path, crs: str | None = None) -> gpd.GeoDataFrame:
     """Read a boundary file into ``code, name, geometry`` in EPSG:4326, as valid MultiPolygons."""
     path = Path(path)
-    frame = _read(path, crs)
-    code_col = _pick_column(frame, CODE_ALIASES, "区划代码", path)
-    name_col = _pick_column(frame, NAME_ALIASES, "名称", path)
+    frame = _read(path, crs, path.name)
+    code_col = _pick_column(frame, CODE_ALIASES, "区划代码", path.name)
+    name_col = _pick_column(frame, NAME_ALIASES, "名称", path.name)
     geometry = shapely.make_valid(frame.geometry.values)
     geometry = [_as_multipolygon(g) for g in geometry]
     return gpd.GeoDataFrame(
@@ -159,22 +167,33 @@ class BoundaryReport:
     written: int = 0
     created: int = 0
     history: int = 0
+    reshaped: dict[str, int] = field(default_factory=dict)
+    cleared: list[str] = field(default_factory=list)
     relinked: dict[str, int] = field(default_factory=dict)
+    unplaced: dict[str, int] = field(default_factory=dict)
     batch_id: int | None = None
+
+    @property
+    def refusals(self) -> list[str]:
+        return self.refused + self.ambiguous + self.outside
 
     def summary(self) -> str:
         label = LEVEL_LABELS[self.level]
         head = (f"{label}边界“{self.file}”：匹配 {self.matched} 个，修复 {len(self.repaired)} 个，拒收 "
-                f"{len(self.refused) + len(self.ambiguous) + len(self.outside)} 个，重叠 {len(self.overlaps)} 处，"
-                f"缝隙 {len(self.gaps)} 处")
+                f"{len(self.refusals)} 个，重叠 {len(self.overlaps)} 处，缝隙 {len(self.gaps)} 处")
         if self.dry_run:
             return head + "（预检，未写入）。"
-        moved = "，".join(f"{k} {v}" for k, v in self.relinked.items() if v)
+        reshaped = "，".join(f"{LEVEL_LABELS[k]} {v} 个" for k, v in self.reshaped.items() if v)
         return (head + f"；已写入 {self.written} 个（新建网格 {self.created} 个），旧边界存入历史 {self.history} 个"
-                + (f"；重新归属网格：{moved}" if moved else "") + "。")
+                + (f"；示意边界随之调整：{reshaped}" if reshaped else "")
+                + (f"；{len(self.cleared)} 个示意单元已不在新边界内，清除其边界" if self.cleared else "")
+                + "；" + self.relink_sentence() + "。")
+
+    def relink_sentence(self) -> str:
+        return Relinked(self.relinked, self.unplaced).sentence()
 
     def lines(self) -> list[str]:
-        sections = [("已修复", self.repaired), ("拒收", self.refused + self.ambiguous + self.outside),
+        sections = [("已修复", self.repaired), ("拒收", self.refusals),
                     ("重叠（超过容差）", self.overlaps), ("缝隙（超过容差）", self.gaps), ("说明", self.notes)]
         return [f"{title}：{item}" for title, items in sections for item in items]
 
@@ -207,17 +226,18 @@ def _repair_word(reason: str) -> str:
     return reason
 
 
-def read_boundary_file(path: str | Path, crs: str | None = None) -> BoundaryFile:
-    """Read, transform and repair; no database."""
+def read_boundary_file(path: str | Path, crs: str | None = None, display_name: str | None = None) -> BoundaryFile:
+    """Read, transform and repair; no database. ``display_name``: the file's name as the user knows it."""
     path = Path(path)
-    frame = _read(path, crs)
-    code_col = _pick_column(frame, CODE_ALIASES, None, path)
-    name_col = _pick_column(frame, NAME_ALIASES, None, path)
+    name = display_name or path.name
+    frame = _read(path, crs, name)
+    code_col = _pick_column(frame, CODE_ALIASES, None, name)
+    name_col = _pick_column(frame, NAME_ALIASES, None, name)
     if code_col is None and name_col is None:
-        raise InvalidInput(f"{path.name}：既没有代码列也没有名称列，无法匹配区划（代码列可写作：{'、'.join(CODE_ALIASES[:6])}；"
+        raise InvalidInput(f"{name}：既没有代码列也没有名称列，无法匹配区划（代码列可写作：{'、'.join(CODE_ALIASES[:6])}；"
                            f"名称列可写作：{'、'.join(NAME_ALIASES[:6])}）。")
-    parent_col = _pick_column(frame, PARENT_ALIASES, None, path)
-    parent_code_col = _pick_column(frame, PARENT_CODE_ALIASES, None, path)
+    parent_col = _pick_column(frame, PARENT_ALIASES, None, name)
+    parent_code_col = _pick_column(frame, PARENT_CODE_ALIASES, None, name)
 
     def text_of(column):
         if column is None:
@@ -260,7 +280,7 @@ def read_boundary_file(path: str | Path, crs: str | None = None) -> BoundaryFile
         geometries.append(geom)
     features = features.loc[keep].copy()
     features = features.set_geometry(gpd.GeoSeries(geometries, index=features.index, crs=SRID))
-    return BoundaryFile(path.name, features, repaired, refused)
+    return BoundaryFile(name, features, repaired, refused)
 
 
 def _to_metres(geometries) -> np.ndarray:
@@ -284,20 +304,23 @@ def _present(value) -> str | None:
 
 
 def _catalogue(session: Session, level: str) -> pd.DataFrame:
-    """Units of ``level`` with their parent: code, name, short_name, parent_code, parent_name, has_geom."""
+    """Units of ``level`` with their parent: code, name, short_name, parent_code, parent_name, has_geom, geom_source."""
     if level == "grid":
         sql = ("SELECT g.code, g.name, NULL AS short_name, g.village_code AS parent_code, v.name AS parent_name,"
-               " v.short_name AS parent_short, g.geom IS NOT NULL AS has_geom FROM grid_cell g"
+               " v.short_name AS parent_short, g.geom IS NOT NULL AS has_geom, g.geom_source FROM grid_cell g"
                " JOIN region v ON v.code = g.village_code")
     else:
         sql = ("SELECT u.code, u.name, u.short_name, u.parent_code, p.name AS parent_name, p.short_name AS parent_short,"
-               " u.geom IS NOT NULL AS has_geom FROM region u JOIN region p ON p.code = u.parent_code WHERE u.level = :level")
+               " u.geom IS NOT NULL AS has_geom, u.geom_source FROM region u JOIN region p ON p.code = u.parent_code"
+               " WHERE u.level = :level")
     return pd.DataFrame(session.execute(text(sql), {"level": level}).mappings().all(),
-                        columns=["code", "name", "short_name", "parent_code", "parent_name", "parent_short", "has_geom"])
+                        columns=["code", "name", "short_name", "parent_code", "parent_name", "parent_short", "has_geom",
+                                 "geom_source"])
 
 
-def match_units(features: gpd.GeoDataFrame, session: Session, level: str, report: BoundaryReport) -> gpd.GeoDataFrame:
-    """The features that match exactly one unit (column ``unit``); the others are reported."""
+def match_units(features: gpd.GeoDataFrame, session: Session, level: str, report: BoundaryReport,
+                within: str = "") -> gpd.GeoDataFrame:
+    """The features that match exactly one unit (column ``unit``) inside ``within``; the others are reported."""
     units = _catalogue(session, level)
     villages = set(session.execute(text("SELECT code FROM region WHERE level = 'village'")).scalars()) \
         if level == "grid" else set()
@@ -341,22 +364,27 @@ def match_units(features: gpd.GeoDataFrame, session: Session, level: str, report
     for _, row in frame[twice].iterrows():
         report.refused.append(f"{_describe(row)}：与前面的要素是同一个{LEVEL_LABELS[level]}（{row['unit']}），只用第一个")
     frame = frame[~twice]
+    elsewhere = ~frame["unit"].str.startswith(within)
+    for _, row in frame[elsewhere].iterrows():
+        report.refused.append(f"{_describe(row)}：{LEVEL_LABELS[level]} {row['unit']} 不在您的管辖范围（{within}）内，未导入")
+    frame = frame[~elsewhere]
     frame["new_cell"] = frame["unit"].isin(new_cells)
     report.matched = len(frame)
     return frame
 
 
-def _parents(session: Session, level: str, codes: list[str]) -> dict[str, tuple[str, str, shapely.Geometry | None]]:
-    """Unit code → (parent code, parent name, parent geometry) for the matched units."""
+def _parents(session: Session, level: str, codes: list[str]) -> dict[str, tuple[str, str, shapely.Geometry | None, str]]:
+    """Unit code → (parent code, parent name, parent geometry, its source) for the matched units."""
     parent_of = {c: (c[:12] if level == "grid" else None) for c in codes}
     if level != "grid":
         parent_of.update(dict(session.execute(text("SELECT code, parent_code FROM region WHERE code = ANY(:codes)"),
                                               {"codes": codes}).all()))
     parents = sorted({p for p in parent_of.values() if p})
-    rows = session.execute(text("SELECT code, name, ST_AsBinary(geom) FROM region WHERE code = ANY(:codes)"),
+    rows = session.execute(text("SELECT code, name, ST_AsBinary(geom), geom_source FROM region WHERE code = ANY(:codes)"),
                            {"codes": parents}).all()
-    geometry = {code: (name, shapely.from_wkb(bytes(wkb)) if wkb is not None else None) for code, name, wkb in rows}
-    return {c: (p, *geometry.get(p, (p, None))) for c, p in parent_of.items()}
+    geometry = {code: (name, shapely.from_wkb(bytes(wkb)) if wkb is not None else None, source)
+                for code, name, wkb, source in rows}
+    return {c: (p, *geometry.get(p, (p, None, None))) for c, p in parent_of.items()}
 
 
 def check_boundaries(matched: gpd.GeoDataFrame, session: Session, level: str, report: BoundaryReport) -> gpd.GeoDataFrame:
@@ -368,9 +396,9 @@ def check_boundaries(matched: gpd.GeoDataFrame, session: Session, level: str, re
     matched = matched.copy()
     matched["parent_code"] = matched["unit"].map(lambda c: parents[c][0])
     metric = dict(zip(matched["unit"], _to_metres(matched.geometry.values)))
-    parent_metric = {p: _to_metres(g)[0] for p, _, g in parents.values() if g is not None}
+    parent_metric = {p: _to_metres(g)[0] for p, _, g, _ in parents.values() if g is not None}
     refused = set()
-    for unit, (parent, parent_name, geom) in parents.items():
+    for unit, (parent, parent_name, geom, parent_source) in parents.items():
         if geom is None:
             report.notes.append(f"{unit} 的上级 {parent_name}（{parent}）还没有边界，未检查是否超出上级")
             continue
@@ -384,7 +412,8 @@ def check_boundaries(matched: gpd.GeoDataFrame, session: Session, level: str, re
             ), {"p": parent, "wkb": shapely.to_wkb(spill), "srid": SRID}).scalars().all()
             name = _present(matched.loc[matched["unit"] == unit, "name"].iloc[0]) or ""
             into = f"，伸入{'、'.join(neighbours)}" if neighbours else ""
-            report.outside.append(f"{name}（{unit}）超出上级 {parent_name} 约 {area:,.0f} 平方米（容差 {tolerance:g} 米）{into}")
+            hint = ("；上级的边界只是示意，请先导入上级的正式边界" if parent_source == "illustrative" else "")
+            report.outside.append(f"{name}（{unit}）超出上级 {parent_name} 约 {area:,.0f} 平方米（容差 {tolerance:g} 米）{into}{hint}")
             refused.add(unit)
     matched = matched[~matched["unit"].isin(refused)]
     _siblings(matched, session, level, report, parents, parent_metric)
@@ -393,10 +422,12 @@ def check_boundaries(matched: gpd.GeoDataFrame, session: Session, level: str, re
 
 def _siblings(matched, session, level, report, parents, parent_metric) -> None:
     tolerance = report.tolerance
+    catalogue = _catalogue(session, level)
     for parent, group in matched.groupby("parent_code"):
-        siblings = _catalogue(session, level)
-        siblings = siblings[siblings["parent_code"] == parent]
-        kept = siblings[~siblings["code"].isin(group["unit"]) & siblings["has_geom"]]
+        siblings = catalogue[catalogue["parent_code"] == parent]
+        others = siblings[~siblings["code"].isin(group["unit"])]
+        kept = others[others["geom_source"] == "official"]  # illustrative siblings give way (etl.boundary_reshape)
+        illustrative = int((others["geom_source"] == "illustrative").sum())
         table = "grid_cell" if level == "grid" else "region"
         old = dict(session.execute(text(f"SELECT code, ST_AsBinary(geom) FROM {table} WHERE code = ANY(:codes)"),  # noqa: S608
                                    {"codes": list(kept["code"])}).all())
@@ -414,7 +445,10 @@ def _siblings(matched, session, level, report, parents, parent_metric) -> None:
                 report.overlaps.append(f"{codes[i]} 与 {codes[j]} 重叠约 {shapely.area(overlap):,.0f} 平方米")
         all_children = set(siblings["code"]) | set(group["unit"])
         covered = set(group["unit"]) | set(kept["code"])
-        if parent in parent_metric and covered >= all_children:
+        if illustrative:
+            report.notes.append(f"上级 {parent} 内其余 {illustrative} 个示意边界将让位：裁去与新边界重叠的部分，"
+                                "并补上新边界留下的空隙（故不检查缝隙）")
+        elif parent in parent_metric and covered >= all_children:
             gap = shapely.difference(parent_metric[parent], shapely.union_all(geoms))
             wide = shapely.buffer(shapely.buffer(gap, -tolerance / 2), tolerance / 2)
             for piece in shapely.get_parts(wide):
@@ -425,18 +459,17 @@ def _siblings(matched, session, level, report, parents, parent_metric) -> None:
             report.notes.append(f"上级 {parent} 的下级还没有全部有边界（{len(covered)}/{len(all_children)}），未检查缝隙")
 
 
-RELINK_TABLES = {"household": "住户", "party_member": "党员", "dispute": "矛盾纠纷"}
-
-
 def apply_boundaries(matched: gpd.GeoDataFrame, session: Session, level: str, report: BoundaryReport,
-                     sha256: str = "") -> BoundaryReport:
-    """Write the checked units: history first, then the new geometry; grid cells are created as needed."""
+                     sha256: str = "", *, within: str = "", imported_by: str | None = None) -> BoundaryReport:
+    """Write the checked units (history first; grid cells created as needed), let illustrative units give way,
+    re-link the records whose cell changed and refresh the aggregates."""
+    report.dry_run = False
     if matched.empty:
-        report.dry_run = False
         return report
     batch = session.execute(text(
         "INSERT INTO import_batch (kind, file_name, file_sha256, imported_by, counts)"
-        " VALUES ('boundaries', :file, :sha, NULL, '{}'::jsonb) RETURNING id"), {"file": report.file, "sha": sha256}).scalar()
+        " VALUES ('boundaries', :file, :sha, :by, '{}'::jsonb) RETURNING id"),
+        {"file": report.file, "sha": sha256, "by": imported_by}).scalar()
     rows = [{"code": c, "wkb": shapely.to_wkb(g), "name": _present(n) or c} for c, g, n in
             zip(matched["unit"], matched.geometry, matched["name"])]
     table = "grid_cell" if level == "grid" else "region"
@@ -456,50 +489,45 @@ def apply_boundaries(matched: gpd.GeoDataFrame, session: Session, level: str, re
         f"UPDATE {table} SET geom = ST_Multi(ST_GeomFromWKB(:wkb, 4326)), geom_source = 'official' WHERE code = :code"  # noqa: S608
     ), rows)
     report.written = len(rows)
-    if level == "grid":
-        report.relinked = relink_points(session, codes)
+    reshaped = give_way(session, level, codes, batch)
+    report.reshaped = {lvl: reshaped.count(lvl) for lvl in LEVELS if reshaped.count(lvl)}
+    report.cleared = reshaped.cleared
+    cells = [c for c in [*codes, *reshaped.changed.get("grid", []), *reshaped.cleared] if len(c) == 15]
+    relinked = relink_records(session, cells, within)
+    report.relinked, report.unplaced = relinked.moved, relinked.unplaced
     report.batch_id = batch
-    report.dry_run = False
     counts = {"matched": report.matched, "written": report.written, "created": report.created,
-              "history": report.history, "refused": len(report.refused) + len(report.ambiguous) + len(report.outside),
-              "repaired": len(report.repaired), "overlaps": len(report.overlaps), "gaps": len(report.gaps),
-              "relinked": report.relinked}
+              "history": report.history, "refused": len(report.refusals), "repaired": len(report.repaired),
+              "overlaps": len(report.overlaps), "gaps": len(report.gaps), "reshaped": report.reshaped,
+              "cleared": report.cleared, "relinked": report.relinked, "unplaced": report.unplaced}
     session.execute(text("UPDATE import_batch SET counts = CAST(:c AS jsonb) WHERE id = :id"),
                     {"c": json.dumps(counts, ensure_ascii=False), "id": batch})
     refresh_aggregates(session)
     return report
 
 
-def relink_points(session: Session, changed: list[str]) -> dict[str, int]:
-    """Points in or formerly in the changed cells move to the cell that now covers them (lowest code on an edge)."""
-    moved = {}
-    for table, label in RELINK_TABLES.items():
-        moved[label] = session.execute(text(
-            f"WITH candidates AS (SELECT t.id, t.grid_code, t.geom FROM {table} t"  # noqa: S608 (constant table names)
-            "   WHERE t.geom IS NOT NULL AND (t.grid_code = ANY(:codes) OR EXISTS (SELECT 1 FROM grid_cell c"
-            "   WHERE c.code = ANY(:codes) AND ST_Covers(c.geom, t.geom)))),"
-            " target AS (SELECT x.id, (SELECT g.code FROM grid_cell g WHERE ST_Covers(g.geom, x.geom) ORDER BY g.code LIMIT 1)"
-            "   AS cell, x.grid_code FROM candidates x)"
-            f" UPDATE {table} t SET grid_code = target.cell FROM target"
-            " WHERE t.id = target.id AND target.cell IS NOT NULL AND target.cell <> target.grid_code"
-        ), {"codes": changed}).rowcount
-    return moved
-
-
 def import_boundaries(path: str | Path, session: Session, level: str, *, crs: str | None = None,
-                      tolerance: float = DEFAULT_TOLERANCE, dry_run: bool = False) -> BoundaryReport:
-    """Read, match, check and (unless ``dry_run``) write a boundary file for ``level``, in the caller's transaction."""
+                      tolerance: float = DEFAULT_TOLERANCE, dry_run: bool = False, within: str = "",
+                      display_name: str | None = None, imported_by: str | None = None) -> BoundaryReport:
+    """Read, match, check and (unless ``dry_run``) write a boundary file for ``level``, in the caller's transaction.
+
+    ``within``: the code prefix of the importer's area ('' for the whole catalogue); a township's prefix
+    (9 digits) allows grid cells only.
+    """
     if level not in LEVELS:
         raise InvalidInput(f"层级应为 {'、'.join(LEVELS)} 之一（收到：{level}）。")
     if tolerance < 0:
         raise InvalidInput("容差不能为负数。")
-    source = read_boundary_file(path, crs)
+    if len(within) > 6 and level != "grid":
+        raise Forbidden(f"乡镇（街道）的管理员只能导入本乡镇的网格边界；{LEVEL_LABELS[level]}边界请由县（区）管理员导入。")
+    source = read_boundary_file(path, crs, display_name)
     report = BoundaryReport(source.file, level, tolerance, repaired=source.repaired, refused=list(source.refused))
-    matched = match_units(source.features, session, level, report)
+    matched = match_units(source.features, session, level, report, within)
     checked = check_boundaries(matched, session, level, report)
     if dry_run:
         return report
-    return apply_boundaries(checked, session, level, report, hashlib.sha256(Path(path).read_bytes()).hexdigest())
+    return apply_boundaries(checked, session, level, report, hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+                            within=within, imported_by=imported_by)
 
 
 __all__ = ["BoundaryReport", "BoundarySummary", "RegionLevel", "apply_boundaries", "check_boundaries",

@@ -1,4 +1,5 @@
-"""数据导入 — upload a ledger, read its validation report, confirm, download the rows it refused.
+"""数据导入 — upload a ledger, read its validation report, confirm, download the rows it refused;
+and upload a boundary file (township, village or grid cells), read its dry-run report, confirm.
 
 The upload is checked (suffix, size; an .xlsx's unpacked size before openpyxl reads it) and kept in
 a private temporary folder under a random token; the browser's store holds only that token, the
@@ -8,6 +9,11 @@ included) in a transaction that is rolled back; “确认导入” runs the same
 thread (``dashboard.import_jobs``) and commits it, while a ``dcc.Interval`` polls its progress into a
 bar until the report replaces it. Both run as the owner (COPY cannot run under row-level security)
 after the role check, and only into the user's own area: rows placed elsewhere are refused.
+
+A boundary import is small (one file of polygons) and runs in the confirming request, in one
+transaction: the new geometry, the illustrative units that give way and the records re-linked. A
+county supervisor may replace townships, villages and grid cells of the county; a township
+supervisor only the grid cells of the township. Features outside the area are refused with the reason.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import re
 import secrets
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import dash
@@ -26,10 +33,12 @@ from dash import Input, Output, State, dcc, html, no_update
 from dashboard import import_jobs
 from dashboard.database import owner_session
 from dashboard.guard import check_write, page_callback, page_layout, refuse
+from etl.boundaries import DEFAULT_TOLERANCE, LEVEL_LABELS, BoundaryReport, import_boundaries
 from etl.ledger_progress import no_progress
 from etl.ledger_reports import error_report, template_workbook
 from geo import access
 from etl.ledgers import PHASES, ImportResult, Progress, load_ledger, read_ledger
+from geo.enums import Role
 from geo.errors import FengqiaoError
 from geo.models import ImportKind
 
@@ -40,6 +49,8 @@ callback = page_callback("imports")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 SUFFIXES = (".xlsx", ".csv")
+BOUNDARY_SUFFIXES = (".geojson", ".json", ".zip", ".gpkg")
+SHOWN_FINDINGS = 50
 SHOWN_REFUSALS = 20
 POLL_MS = 700
 KEEP_SECONDS = 2 * 3600
@@ -49,6 +60,10 @@ CRS_CHOICES = [{"label": "WGS84 / CGCS2000 经纬度（EPSG:4326、4490）", "va
                {"label": "网络地图坐标 GCJ-02（高德、腾讯）", "value": "gcj02"},
                {"label": "CGCS2000 高斯投影 114°E（EPSG:4547）", "value": "EPSG:4547"},
                {"label": "CGCS2000 高斯投影 38 带（EPSG:4526）", "value": "EPSG:4526"}]
+BOUNDARY_CRS = [{"label": "按文件自带的坐标系（.prj 等）", "value": ""},
+                {"label": "CGCS2000 经纬度（EPSG:4490）", "value": "EPSG:4490"},
+                {"label": "WGS84 经纬度（EPSG:4326）", "value": "EPSG:4326"},
+                *CRS_CHOICES[2:], CRS_CHOICES[1]]
 
 
 def upload_folder() -> Path:
@@ -59,7 +74,7 @@ def upload_folder() -> Path:
 
 def _stored(token: str, suffix: str) -> Path:
     """The server-side file of an upload; the token and suffix are checked, so no input reaches the path."""
-    if not TOKEN.match(str(token)) or suffix not in (*SUFFIXES, ".errors.xlsx", ".owner"):
+    if not TOKEN.match(str(token)) or suffix not in (*SUFFIXES, *BOUNDARY_SUFFIXES, ".errors.xlsx", ".owner"):
         raise FengqiaoError("上传已失效，请重新上传文件。")
     return upload_folder() / f"{token}{suffix}"
 
@@ -102,9 +117,39 @@ def layout(**_kwargs):
             ], className="import-actions"),
             dcc.Interval(id="imp-poll", interval=POLL_MS, disabled=True),
             html.Div(id="imp-result", role="status"),
+            _boundary_section(access.current()),
         ],
         className="import-page",
     )
+
+
+def _boundary_section(principal: access.Principal) -> html.Section:
+    levels = ["grid"] if principal.role is Role.TOWNSHIP_SUPERVISOR else ["township", "village", "grid"]
+    return html.Section([
+        dcc.Store(id="imp-b-state"),
+        html.H2("边界导入：乡镇（街道）、村（社区）、网格"),
+        html.Div([
+            html.Div([html.Label("边界层级"),
+                      dcc.RadioItems(id="imp-b-level", value=levels[-1], inline=True,
+                                     options=[{"label": LEVEL_LABELS[v], "value": v} for v in levels])],
+                     className="control"),
+            html.Div([html.Label("坐标系"),
+                      dcc.Dropdown(id="imp-b-crs", options=BOUNDARY_CRS, value="", clearable=False)], className="control"),
+            html.Div([html.Label("容差（米）", htmlFor="imp-b-tolerance"),
+                      dcc.Input(id="imp-b-tolerance", type="number", min=0, max=1000, step=1, value=DEFAULT_TOLERANCE)],
+                     className="control"),
+        ], className="controls import-controls"),
+        html.P(("您可替换本乡镇（街道）内网格的边界。" if principal.role is Role.TOWNSHIP_SUPERVISOR else
+                "您可替换本县（区）内乡镇（街道）、村（社区）和网格的边界。")
+               + "上传 GeoJSON、压缩的 Shapefile（.zip，含 .prj）或 GeoPackage；先预检，看过报告后点“确认替换边界”。"
+               "示意边界会让位于正式边界，位置变了的住户、党员、纠纷等随之重新归属网格。", className="hint"),
+        dcc.Upload(id="imp-b-upload", children=html.Div(["拖放边界文件到这里，或 ", html.A("选择文件")]),
+                   className="upload", max_size=MAX_UPLOAD_BYTES, multiple=False),
+        dcc.Loading(html.Div(id="imp-b-report", className="panel"), type="default"),
+        html.Div([html.Button("确认替换边界", id="imp-b-confirm", n_clicks=0, className="button", disabled=True)],
+                 className="import-actions"),
+        dcc.Loading(html.Div(id="imp-b-result", role="status"), type="default"),
+    ], className="boundary-import")
 
 
 def _report(result: ImportResult, heading: str, element_id: str) -> html.Div:
@@ -287,3 +332,118 @@ def download(_errors, _template, state, kind):
         return no_update
     stem = Path(str(state.get("file") or "台账")).stem[:60] or "台账"
     return dcc.send_bytes(report.read_bytes(), f"{stem}_错误报告.xlsx")
+
+
+def _boundary_report(report: BoundaryReport, heading: str, element_id: str) -> html.Div:
+    """Counts, then every finding (repairs, refusals with reasons, spills, overlaps, gaps) naming the units."""
+    counts = [("匹配", report.matched), ("修复", len(report.repaired)), ("拒收", len(report.refusals)),
+              ("重叠", len(report.overlaps)), ("缝隙", len(report.gaps))]
+    if not report.dry_run:
+        counts += [("写入", report.written), ("新建网格", report.created)]
+        counts += [(f"调整的示意{LEVEL_LABELS[level]}", n) for level, n in report.reshaped.items()]
+        counts += [(f"重新归属的{label}", n) for label, n in report.relinked.items()]
+    lines = report.lines()
+    children = [html.H3(heading), html.P(report.summary(), id=f"{element_id}-summary"),
+                html.Table([html.Thead(html.Tr([html.Th(k) for k, _ in counts])),
+                            html.Tbody(html.Tr([html.Td(f"{v:,}") for _, v in counts]))],
+                           className="table", id=f"{element_id}-counts")]
+    if lines:
+        children.append(html.H4(f"检查发现（{min(len(lines), SHOWN_FINDINGS)} / {len(lines)} 条）"))
+        children.append(html.Ul([html.Li(line) for line in lines[:SHOWN_FINDINGS]], id=f"{element_id}-findings"))
+    return html.Div(children, id=element_id)
+
+
+def _zip_too_big(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(member.file_size for member in archive.infolist()) > MAX_UNPACKED_BYTES
+    except zipfile.BadZipFile as exc:
+        raise FengqiaoError("压缩包已损坏或不是 .zip 文件：请重新打包 Shapefile（.shp、.shx、.dbf、.prj）后上传。") from exc
+
+
+def _tolerance(value) -> float:
+    try:
+        tolerance = float(value)
+    except (TypeError, ValueError):
+        raise FengqiaoError("容差应为不小于 0 的米数，例如 5。") from None
+    if not 0 <= tolerance <= 1000:
+        raise FengqiaoError("容差应在 0 到 1000 米之间。")
+    return tolerance
+
+
+@callback(
+    Output("imp-b-report", "children"),
+    Output("imp-b-state", "data"),
+    Output("imp-b-confirm", "disabled"),
+    Output("imp-b-result", "children"),
+    Input("imp-b-upload", "contents"),
+    State("imp-b-upload", "filename"),
+    State("imp-b-level", "value"),
+    State("imp-b-crs", "value"),
+    State("imp-b-tolerance", "value"),
+    prevent_initial_call=True,
+)
+def boundary_preview(contents, filename, level, crs, tolerance):
+    """Check a boundary file against the catalogue and the user's area; write nothing."""
+    principal = check_write("import")
+
+    def refused(message: str):
+        return html.P(message, className="error", id="imp-b-error"), None, True, ""
+
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in BOUNDARY_SUFFIXES:
+        return refused(f"边界文件只接受 .geojson、.json、.zip（压缩的 Shapefile）或 .gpkg（收到：{filename}）。")
+    if not contents or "," not in contents:
+        return refused(f"文件为空或超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB 的上限。")
+    try:
+        payload = base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (binascii.Error, ValueError):
+        return refused("上传的数据已损坏，请重新上传。")
+    if len(payload) > MAX_UPLOAD_BYTES:
+        return refused(f"文件有 {len(payload) / 1024 / 1024:.1f} MB，超过上限 {MAX_UPLOAD_BYTES // 1024 // 1024} MB："
+                       "请用命令 fengqiao import boundaries 导入。")
+    _forget_old_uploads()
+    token = secrets.token_hex(16)
+    path = _stored(token, suffix)
+    path.write_bytes(payload)
+    try:
+        tolerance = _tolerance(tolerance)
+        if suffix == ".zip" and _zip_too_big(path):
+            raise FengqiaoError(f"压缩包解压后超过上限 {MAX_UNPACKED_BYTES // 1024 // 1024} MB，未读取。")
+        with owner_session() as session:  # a dry run writes nothing; the role was checked, the area goes to the importer
+            report = import_boundaries(path, session, level, crs=crs or None, tolerance=tolerance, dry_run=True,
+                                       within=principal.write_prefix, display_name=filename)
+    except FengqiaoError as exc:
+        path.unlink(missing_ok=True)
+        return refused(str(exc))
+    _stored(token, ".owner").write_text(principal.username, encoding="utf-8")
+    state = {"token": token, "suffix": suffix, "level": level, "crs": crs or "", "tolerance": tolerance,
+             "file": filename, "user": principal.username}
+    return _boundary_report(report, "边界预检报告（尚未写入）", "imp-b-check"), state, report.matched == 0, ""
+
+
+@callback(
+    Output("imp-b-result", "children", allow_duplicate=True),
+    Output("imp-b-confirm", "disabled", allow_duplicate=True),
+    Input("imp-b-confirm", "n_clicks"),
+    State("imp-b-state", "data"),
+    prevent_initial_call=True,
+)
+def boundary_confirm(n_clicks, state):
+    """Replace the boundaries of the previewed file: one transaction with the reshaping and the re-linking."""
+    if not n_clicks or not state:
+        return no_update, no_update
+    principal = _owner_of(state)
+    try:
+        path = _stored(state.get("token"), state.get("suffix"))
+        if not path.exists():
+            raise FengqiaoError("上传已过期，请重新上传文件。")
+        with owner_session() as session:  # the role and the upload's owner were checked; the area goes to the importer
+            report = import_boundaries(path, session, state["level"], crs=state["crs"] or None,
+                                       tolerance=_tolerance(state["tolerance"]), within=principal.write_prefix,
+                                       display_name=state["file"], imported_by=principal.username)
+    except FengqiaoError as exc:
+        return html.P(str(exc), className="error", id="imp-b-error"), True
+    path.unlink(missing_ok=True)
+    heading = f"边界已替换（导入记录编号 {report.batch_id}）" if report.batch_id else "没有可写入的边界"
+    return html.Div(_boundary_report(report, heading, "imp-b-done"), className="panel"), True

@@ -175,3 +175,75 @@ def test_an_import_that_fails_in_its_thread_says_so_and_writes_nothing(imports, 
     shown_, poll_disabled, errors_disabled = until_finished(imports, state)[-1]
     assert "导入失败（服务器内部错误），没有写入任何数据" in shown(shown_) and (poll_disabled, errors_disabled) == (True, True)
     assert imported(fresh_demo_db_url) == 0
+
+
+def boundary_files(url, tmp_path):
+    """A village file (a village of 411502 redrawn, and one of 411522) and a grid file (a cell of the village and
+    one in another township), written as GeoJSON; with the village, its township and its cells."""
+    from tests.etl.test_boundary_import import frame, geometry_of
+    from tests.etl.test_boundary_reshape import reshaped_village, village_with_cells
+
+    engine = db.make_engine(url)
+    with db.session_factory(engine)() as session:
+        village, township, cells = village_with_cells(session)
+        other = session.execute(sa.text("SELECT code FROM region WHERE level = 'village' AND code LIKE '411522%'"
+                                        " AND geom IS NOT NULL ORDER BY code LIMIT 1")).scalar()
+        far_cell = session.execute(sa.text("SELECT code FROM grid_cell WHERE left(code, 9) <> :t ORDER BY code LIMIT 1"),
+                                   {"t": township[:9]}).scalar()
+        villages = frame([{"代码": village, "geometry": reshaped_village(session, village, township)},
+                          {"代码": other, "geometry": geometry_of(session, other)}])
+        grid = frame([{"网格编码": cells[0], "geometry": geometry_of(session, cells[0], "grid_cell").buffer(-0.0002)},
+                      {"网格编码": far_cell, "geometry": geometry_of(session, far_cell, "grid_cell")}])
+    engine.dispose()
+    villages.to_file(tmp_path / "村界.geojson", driver="GeoJSON")
+    grid.to_file(tmp_path / "网格.geojson", driver="GeoJSON")
+    return (tmp_path / "村界.geojson").read_bytes(), (tmp_path / "网格.geojson").read_bytes(), village, township, other, \
+        far_cell
+
+
+def source_of(url, table: str, code: str) -> str | None:
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        value = conn.execute(sa.text(f"SELECT geom_source FROM {table} WHERE code = :c"), {"c": code}).scalar()
+    engine.dispose()
+    return value
+
+
+def test_a_county_supervisor_replaces_village_boundaries_of_the_county_only(imports, fresh_demo_db_url, dashboard_on,
+                                                                           signed_in, tmp_path):
+    dashboard_on(fresh_demo_db_url)
+    villages, _grid, village, _township, other, _far = boundary_files(fresh_demo_db_url, tmp_path)
+    signed_in(Principal("county", Role.COUNTY_SUPERVISOR, "411502"))
+    report, state, confirm_disabled, _ = run(imports.boundary_preview, None, as_upload(villages, "application/geo+json"),
+                                             "信阳村界.geojson", "village", "", 5)
+    text = shown(report)
+    assert "匹配 1 个" in text and "预检" in text and f"{other} 不在您的管辖范围（411502）内" in text
+    assert "示意边界将让位" in text and confirm_disabled is False and state["level"] == "village"
+    assert source_of(fresh_demo_db_url, "region", village) == "illustrative"
+    done, confirm_disabled = run(imports.boundary_confirm, None, 1, state)
+    text = shown(done)
+    assert "边界已替换" in text and "重新归属：住户" in text and "调整的示意网格" in text and confirm_disabled is True
+    assert source_of(fresh_demo_db_url, "region", village) == "official"
+    assert source_of(fresh_demo_db_url, "region", other) == "illustrative"
+
+
+def test_a_township_supervisor_may_replace_only_grid_cells_of_the_township(imports, fresh_demo_db_url, dashboard_on,
+                                                                         signed_in, tmp_path):
+    dashboard_on(fresh_demo_db_url)
+    villages, grid, _village, township, _other, far_cell = boundary_files(fresh_demo_db_url, tmp_path)
+    signed_in(Principal("town", Role.TOWNSHIP_SUPERVISOR, township))
+    refused = run(imports.boundary_preview, None, as_upload(villages), "村界.geojson", "village", "", 5)
+    assert "只能导入本乡镇的网格边界" in shown(refused[0]) and refused[1] is None and refused[2] is True
+    report, state, confirm_disabled, _ = run(imports.boundary_preview, None, as_upload(grid), "网格.geojson", "grid",
+                                             "EPSG:4326", 5)
+    assert "匹配 1 个" in shown(report) and f"{far_cell} 不在您的管辖范围" in shown(report) and confirm_disabled is False
+    signed_in(Principal("colleague", Role.TOWNSHIP_SUPERVISOR, township))
+    with pytest.raises(Forbidden):
+        run(imports.boundary_confirm, None, 1, state)
+    signed_in(Principal("town", Role.TOWNSHIP_SUPERVISOR, township))
+    done, _ = run(imports.boundary_confirm, None, 1, state)
+    assert "边界已替换" in shown(done) and source_of(fresh_demo_db_url, "grid_cell", far_cell) == "illustrative"
+    bad = run(imports.boundary_preview, None, as_upload(b"not a zip"), "x.zip", "grid", "", 5)
+    assert "压缩包已损坏" in shown(bad[0])
+    wrong = run(imports.boundary_preview, None, as_upload(grid), "x.shp", "grid", "", 5)
+    assert "边界文件只接受" in shown(wrong[0])
