@@ -30,7 +30,7 @@ from geo import access
 from geo.coverage import coverage
 from geo.enums import Role
 from geo.errors import FengqiaoError, InvalidInput
-from geo.linking import NeedsException, apply_suggestion, link, link_cap, move, undo_last, unlink
+from geo.linking import NeedsException, apply_suggestion, link, link_cap, move, set_link_cap, undo_last, unlink
 from geo.reveal import reveal
 from geo.suggest import suggest
 from geo.workspace import (
@@ -187,6 +187,10 @@ def layout(township: str | None = None, **_kwargs):
                                   html.Button("下载覆盖情况 xlsx", id="ws-xlsx", n_clicks=0, className="button small")],
                                  className="panel-head"),
                         html.Div(id="ws-coverage"),
+                        html.Div([html.Label("每名党员联户上限（本乡镇）", htmlFor="ws-cap"),
+                                  dcc.Input(id="ws-cap", type="number", min=1, max=100, step=1, className="input"),
+                                  html.Button("保存上限", id="ws-cap-save", n_clicks=0, className="button small")],
+                                 className="ws-cap"),
                     ], className="side-panel"),
                 ],
                 className="map-row",
@@ -508,6 +512,32 @@ def reveal_field(_name, _phone, township, selected_rows):
         except FengqiaoError as exc:
             return html.Span(str(exc), className="error")
     return [f"住户 {ids[0]} 的{label}：", html.Strong(value or "（空）"), html.Span("（本次查看已记录）", className="hint")]
+
+
+@callback(Output("ws-cap", "value"), Input("ws-area", "value"))
+def show_cap(township):
+    """The township's cap on households per member (15 unless the township set another)."""
+    township = _township(township)
+    with read_session() as session:
+        return link_cap(session, township)
+
+
+@callback(*CHANGE_OUTPUTS, Input("ws-cap-save", "n_clicks"), State("ws-area", "value"), State("ws-cap", "value"),
+          prevent_initial_call=True)
+def save_cap(_n, township, cap):
+    """Set the township's cap; loads are then judged against it (members above it stay linked, shown overloaded)."""
+    township = _township(township)
+    cap = int(cap) if isinstance(cap, float) and cap.is_integer() else cap
+    with write_session() as session:  # a refusal the backend logs is committed with this transaction
+        try:
+            set_link_cap(session, access.current(), township, cap)
+        except FengqiaoError as exc:
+            error = str(exc)
+        else:
+            error = None
+    if error:
+        return (_message(error, ok=False),) + (no_update,) * (len(CHANGE_OUTPUTS) - 1)
+    return _changed(township, f"已将本乡镇每名党员的联户上限设为 {cap} 户。", [])
 
 
 @callback(Output("ws-download", "data"), Input("ws-xlsx", "n_clicks"), State("ws-area", "value"),

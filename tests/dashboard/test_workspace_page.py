@@ -248,11 +248,11 @@ def test_leadership_may_not_link(workspace, owner, signed_in):
 def test_a_reviewer_can_use_no_workspace_callback(workspace, owner, signed_in):
     signed_in(Principal("ws_reviewer", Role.REVIEWER))
     callbacks = [f for f in vars(workspace).values() if getattr(f, PAGE_ATTRIBUTE, None) == "workspace"]
-    assert len(callbacks) == 8
+    assert len(callbacks) == 10
     for function in callbacks:
         with pytest.raises(HttpForbidden):
             run(function, None, *[None] * len(inspect.signature(function).parameters))
-    assert _refusals(owner, "ws_reviewer") == 8
+    assert _refusals(owner, "ws_reviewer") == 10
     assert workspace.layout().id == "forbidden"
 
 
@@ -265,3 +265,20 @@ def _find(component, component_id):
             return found
     return None
 
+
+def _overloaded(panel) -> int:
+    """The coverage panel's "超载党员" number."""
+    return int(panel[0].children[1].children[1].children.replace(",", ""))
+
+
+def test_the_township_sets_its_cap_and_loads_are_judged_against_it(workspace, owner, township):
+    assert run(workspace.show_cap, None, township) == 15
+    before = _overloaded(run(workspace.load, None, township)[5])
+    message, *_, panel, options, _ = run(workspace.save_cap, "ws-cap-save.n_clicks", 1, township, 5)
+    assert "联户上限设为 5 户" in _text(message)
+    assert _overloaded(panel) > before and "/5 ·" in options[0]["label"]
+    assert run(workspace.show_cap, None, township) == 5
+    logged = owner.execute(text("SELECT username, detail->>'cap' FROM audit_log WHERE action = 'set_link_cap'")).all()
+    assert [tuple(row) for row in logged] == [("ws_township", "5")]
+    refused, *rest = run(workspace.save_cap, "ws-cap-save.n_clicks", 2, township, 500)
+    assert "1 到 100" in _text(refused) and all(part is no_update for part in rest)
