@@ -188,6 +188,28 @@ def _read(path: Path, kind: str, crs: str, filename: str, progress: Progress = n
     return read_ledger(path, kind, crs=crs, display_name=filename, max_unpacked=MAX_UNPACKED_BYTES, progress=progress)
 
 
+def _receive(contents, filename, suffixes: tuple[str, ...], only: str, command: str) -> tuple[str, str, Path]:
+    """Keep an upload under a random token: (token, suffix, path); ``FengqiaoError`` saying why it cannot be.
+    The user's file name only chooses the reader; it is never a path."""
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in suffixes:
+        raise FengqiaoError(f"{only}（收到：{filename}）。")
+    if not contents or "," not in contents:
+        raise FengqiaoError(f"文件为空或超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB 的上限。")
+    try:
+        payload = base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (binascii.Error, ValueError):
+        raise FengqiaoError("上传的数据已损坏，请重新上传。") from None
+    if len(payload) > MAX_UPLOAD_BYTES:
+        raise FengqiaoError(f"文件有 {len(payload) / 1024 / 1024:.1f} MB，超过上限 {MAX_UPLOAD_BYTES // 1024 // 1024} MB："
+                            f"请拆成几个文件分别导入，或用命令 {command} 导入。")
+    _forget_old_uploads()
+    token = secrets.token_hex(16)
+    path = _stored(token, suffix)
+    path.write_bytes(payload)
+    return token, suffix, path
+
+
 @callback(
     Output("imp-report", "children"),
     Output("imp-upload-state", "data"),
@@ -208,22 +230,10 @@ def preview(contents, filename, kind, crs):
     def refused(message: str):
         return html.P(message, className="error", id="imp-error"), None, True, True, "", True
 
-    suffix = Path(filename or "").suffix.lower()
-    if suffix not in SUFFIXES:
-        return refused(f"只接受 .xlsx 或 .csv 文件（收到：{filename}）。")
-    if not contents or "," not in contents:
-        return refused(f"文件为空或超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB 的上限。")
     try:
-        payload = base64.b64decode(contents.split(",", 1)[1], validate=True)
-    except (binascii.Error, ValueError):
-        return refused("上传的数据已损坏，请重新上传。")
-    if len(payload) > MAX_UPLOAD_BYTES:
-        return refused(f"文件有 {len(payload) / 1024 / 1024:.1f} MB，超过上限 {MAX_UPLOAD_BYTES // 1024 // 1024} MB："
-                      "请拆成几个文件分别导入，或用命令 fengqiao import 导入。")
-    _forget_old_uploads()
-    token = secrets.token_hex(16)
-    path = _stored(token, suffix)
-    path.write_bytes(payload)
+        token, suffix, path = _receive(contents, filename, SUFFIXES, "只接受 .xlsx 或 .csv 文件", "fengqiao import")
+    except FengqiaoError as exc:
+        return refused(str(exc))
     try:
         frame = _read(path, kind, crs, filename)
         with owner_session() as session:  # a dry run: rolled back; COPY needs the owner, the role was checked
@@ -390,22 +400,12 @@ def boundary_preview(contents, filename, level, crs, tolerance):
     def refused(message: str):
         return html.P(message, className="error", id="imp-b-error"), None, True, ""
 
-    suffix = Path(filename or "").suffix.lower()
-    if suffix not in BOUNDARY_SUFFIXES:
-        return refused(f"边界文件只接受 .geojson、.json、.zip（压缩的 Shapefile）或 .gpkg（收到：{filename}）。")
-    if not contents or "," not in contents:
-        return refused(f"文件为空或超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB 的上限。")
     try:
-        payload = base64.b64decode(contents.split(",", 1)[1], validate=True)
-    except (binascii.Error, ValueError):
-        return refused("上传的数据已损坏，请重新上传。")
-    if len(payload) > MAX_UPLOAD_BYTES:
-        return refused(f"文件有 {len(payload) / 1024 / 1024:.1f} MB，超过上限 {MAX_UPLOAD_BYTES // 1024 // 1024} MB："
-                       "请用命令 fengqiao import boundaries 导入。")
-    _forget_old_uploads()
-    token = secrets.token_hex(16)
-    path = _stored(token, suffix)
-    path.write_bytes(payload)
+        token, suffix, path = _receive(contents, filename, BOUNDARY_SUFFIXES,
+                                       "边界文件只接受 .geojson、.json、.zip（压缩的 Shapefile）或 .gpkg",
+                                       "fengqiao import boundaries")
+    except FengqiaoError as exc:
+        return refused(str(exc))
     try:
         tolerance = _tolerance(tolerance)
         if suffix == ".zip" and _zip_too_big(path):
