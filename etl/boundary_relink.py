@@ -23,9 +23,11 @@ MOVE = (
     "   WHERE t.geom IS NOT NULL AND t.grid_code = ANY(:codes)"
     "   UNION SELECT t.id, t.grid_code, t.geom FROM grid_cell c JOIN {table} t ON ST_Covers(c.geom, t.geom)"
     "   WHERE c.code = ANY(:codes)),"
-    " target AS (SELECT x.id, x.grid_code AS old, (SELECT g.code FROM grid_cell g WHERE ST_Covers(g.geom, x.geom)"
-    "   AND g.code LIKE :prefix ORDER BY g.village_code = left(x.grid_code, 12) DESC, g.code LIMIT 1) AS new"
-    "   FROM candidates x),"
+    # left(code, n) = :within, not LIKE: a LIKE prefix turned each lookup into a range scan of the area's cells
+    " target AS (SELECT x.id, x.grid_code AS old, cover.code AS new FROM candidates x"
+    "   LEFT JOIN LATERAL (SELECT g.code FROM grid_cell g WHERE ST_Covers(g.geom, x.geom)"
+    "   AND left(g.code, length(:within)) = :within ORDER BY g.village_code = left(x.grid_code, 12) DESC, g.code"
+    "   LIMIT 1) cover ON true),"
     " moved AS (UPDATE {table} t SET grid_code = target.new FROM target"
     "   WHERE t.id = target.id AND target.new IS NOT NULL AND target.new <> target.old"
     "   RETURNING t.id, target.old, target.new){follow}"
@@ -60,7 +62,7 @@ def relink_records(session: Session, cells: list[str], within: str = "") -> Reli
         follow = table == "dispute"
         sql = MOVE.format(table=table, follow=FOLLOW if follow else "",
                           followed=", (SELECT count(*) FROM petitions)" if follow else "")
-        row = session.execute(text(sql), {"codes": cells, "prefix": f"{within}%"}).one()
+        row = session.execute(text(sql), {"codes": cells, "within": within}).one()
         result.moved[label], result.unplaced[label] = row[0], row[1]
         if follow:
             result.moved[PETITION[0]] = row[2]
