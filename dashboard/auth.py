@@ -64,7 +64,8 @@ def home_of(principal: access.Principal) -> str:
 def _safe_next(target: str | None) -> str:
     """Only a local path: never an open redirect."""
     parsed = urlparse(target or "")
-    if parsed.scheme or parsed.netloc or not (target or "").startswith("/") or target.startswith("//"):
+    if (parsed.scheme or parsed.netloc or not (target or "").startswith("/") or target.startswith("//")
+            or "\\" in target):
         return "/"
     return target
 
@@ -88,10 +89,8 @@ def login():
             error = str(exc)
     if error:
         return _login_form(next_path, username, error, status=401)
-    target = next_path if next_path != "/" or principal.may_open("overview") else home_of(principal)
-    if page_key(urlparse(target).path) and not principal.may_open(page_key(urlparse(target).path)):
-        target = home_of(principal)
-    response = flask.redirect(target)
+    page = page_key(urlparse(next_path).path)
+    response = flask.redirect(home_of(principal) if page and not principal.may_open(page) else next_path)
     response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", secure=_secure_cookies(),
                         max_age=int(auth.ABSOLUTE_TIMEOUT.total_seconds()))
     return response

@@ -97,7 +97,7 @@ def sign_in(session: Session, username: str, password: str) -> tuple[Principal, 
     refused = Forbidden("用户名或密码错误。")
     if user is None:
         _verify(_DUMMY_HASH, password)
-        record(session, username or "", "sign_in_failed", None, {"reason": "unknown user"})
+        record(session, (username or "")[:60], "sign_in_failed", None, {"reason": "unknown user"})
         raise refused
     if not user.active:
         record(session, user.username, "sign_in_refused", None, {"reason": "disabled"})

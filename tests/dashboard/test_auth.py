@@ -102,6 +102,7 @@ def test_a_wrong_password_is_refused_in_chinese_and_an_open_redirect_is_not_foll
     refused = sign_in(client, "leader01", "not-the-password")
     assert refused.status_code == 401 and "用户名或密码错误" in refused.get_data(as_text=True)
     assert sign_in(client, "leader01", next_path="https://evil.example/").headers["Location"] == "/"
+    assert sign_in(client, "leader01", next_path="/\\evil.example/").headers["Location"] == "/"
     assert [row.detail["reason"] for row in audit(engine, "sign_in_failed")] == ["wrong password"]
 
 
