@@ -130,7 +130,8 @@ def require_area(principal: Principal, code: str | None) -> None:
 
 SCOPE_SETTINGS = text(
     "SELECT set_config('fengqiao.read_scope', :read, true), set_config('fengqiao.write_scope', :write, true),"
-    " set_config('fengqiao.person_scope', :person, true), set_config('fengqiao.username', :username, true)"
+    " set_config('fengqiao.person_scope', :person, true), set_config('fengqiao.audit_scope', :audit, true),"
+    " set_config('fengqiao.username', :username, true)"
 )
 
 
@@ -144,5 +145,6 @@ def apply_scope(connection, principal: Principal | None) -> None:
         "read": (principal and principal.area_prefix) or "",
         "write": (principal and principal.write_prefix) or "",
         "person": (principal and principal.person_prefix) or "",
+        "audit": CITY_PREFIX if principal and principal.may("audit") else "",
         "username": principal.username if principal else "",
     })

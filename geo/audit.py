@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from geo.kpis import LOCAL_TIMEZONE
@@ -26,9 +27,18 @@ ACTION_LABELS = {
 """Action code → what the audit page calls it."""
 
 
+INSERT = text("INSERT INTO audit_log (username, action, target, detail)"
+              " VALUES (:username, :action, :target, CAST(:detail AS jsonb))")
+
+
 def record(session: Session, username: str, action: str, target: str | None, detail: dict | None) -> None:
-    """Add one entry; it is written with the caller's transaction (a rolled-back write leaves no entry)."""
-    session.add(AuditLog(username=username or "", action=action, target=target, detail=detail))
+    """Add one entry; it is written with the caller's transaction (a rolled-back write leaves no entry).
+
+    A plain INSERT without RETURNING: only administrators may read the log back (row-level security), and
+    PostgreSQL checks the read policy on returned rows.
+    """
+    session.execute(INSERT, {"username": username or "", "action": action, "target": target,
+                             "detail": None if detail is None else json.dumps(detail, ensure_ascii=False, default=str)})
 
 
 def entries(session: Session, *, username: str | None = None, action: str | None = None,

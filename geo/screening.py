@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from geo.enums import CadenceScope, RecordSource, RegionLevel, ReportEvery, ReportKind
 from geo.errors import InvalidInput
 from geo.kpis import LOCAL_TIMEZONE, _area_kind, _check_area
-from geo.models import AuditLog, ScreeningReport, SensitivePeriod
+from geo.audit import record
+from geo.models import ScreeningReport, SensitivePeriod
 
 LOCAL = ZoneInfo(LOCAL_TIMEZONE)
 REPORTING_LEVELS = (RegionLevel.COUNTY.value, RegionLevel.TOWNSHIP.value, RegionLevel.VILLAGE.value)
@@ -451,9 +452,8 @@ def declare_sensitive_period(session: Session, name: str, starts_on: date | str 
                              declared_by=declared_by, note=(note or "").strip() or None, source=source)
     session.add(period)
     session.flush()
-    session.add(AuditLog(username=declared_by, action="declare_sensitive_period", target=f"sensitive_period/{period.id}",
-                         detail={"name": name, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(),
-                                 "county_codes": codes or None}))
+    record(session, declared_by, "declare_sensitive_period", f"sensitive_period/{period.id}",
+           {"name": name, "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(), "county_codes": codes or None})
     return period.id
 
 
@@ -548,9 +548,9 @@ def enter_report(session: Session, unit_code: str, kind: str, period_start: date
     session.flush()
     due = datetime.combine(last, time(0), LOCAL) + timedelta(hours=int(cadence.due_after_hours))
     status = "late" if now > due else ("zero" if is_zero else "on_time")
-    session.add(AuditLog(username=entered_by, action="enter_screening_report", target=f"screening_report/{report.id}",
-                         detail={"unit_code": unit_code, "kind": kind, "period_start": first.isoformat(),
-                                 "is_zero": bool(is_zero), "disputes_found": found, "status": status}))
+    record(session, entered_by, "enter_screening_report", f"screening_report/{report.id}",
+           {"unit_code": unit_code, "kind": kind, "period_start": first.isoformat(), "is_zero": bool(is_zero),
+            "disputes_found": found, "status": status})
     return EnteredReport(report.id, unit_code, unit.name, kind, first, last, due, now, status)
 
 

@@ -232,3 +232,15 @@ def signed_in():
     yield use
     for token in reversed(tokens):
         access.CURRENT.reset(token)
+
+
+def audit_entries(session: Session, username: str) -> list:
+    """``username``'s audit log entries, read back in ``session``'s own transaction as an administrator's
+    transaction would (row-level security lets only the audit scope read the log)."""
+    from sqlalchemy import select, text
+
+    from geo.access import CITY_PREFIX
+    from geo.models import AuditLog
+
+    session.execute(text("SELECT set_config('fengqiao.audit_scope', :scope, true)"), {"scope": CITY_PREFIX})
+    return list(session.scalars(select(AuditLog).where(AuditLog.username == username).order_by(AuditLog.id)))

@@ -20,6 +20,7 @@ from geo.access import Principal, apply_scope
 from geo.enums import Role
 from geo.errors import Forbidden, InvalidInput, NotFound
 from geo.models import AuditLog, LinkChange
+from tests.conftest import audit_entries
 
 ACTIVE = "NOT EXISTS (SELECT 1 FROM member_household_link l WHERE l.household_id = h.id AND l.valid_to IS NULL)"
 LOAD = "(SELECT count(*) FROM member_household_link l WHERE l.member_id = m.id AND l.valid_to IS NULL)"
@@ -71,7 +72,7 @@ def active_member(session, household: int) -> int | None:
 
 
 def audit(session, username: str) -> list[AuditLog]:
-    return list(session.scalars(sa.select(AuditLog).where(AuditLog.username == username).order_by(AuditLog.id)))
+    return audit_entries(session, username)
 
 
 def changes(session, username: str) -> list[LinkChange]:

@@ -10,6 +10,7 @@ from geo.enums import Role
 from geo.errors import Forbidden
 from geo.models import AuditLog, Household, PartyMember, Petition
 from geo.reveal import FIELDS, KINDS, masked, reveal
+from tests.conftest import audit_entries
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def supervisor(household) -> Principal:
 
 
 def _log(session, username: str) -> list[AuditLog]:
-    return list(session.scalars(select(AuditLog).where(AuditLog.username == username).order_by(AuditLog.id)))
+    return audit_entries(session, username)
 
 
 def _record(demo_session, model, grid_code, prefix: str, field: str):

@@ -172,3 +172,14 @@ def test_a_members_load_counts_links_the_supervisor_cannot_see(fresh_demo_db_url
     owner.dispose()
     app.dispose()
     assert (visible, load) == (total, total + 1)  # the row stays hidden; the count includes it
+
+
+def test_everyone_writes_the_audit_log_and_only_administrators_read_it(as_user, demo_session):
+    from geo.audit import record
+
+    township = as_user(TOWNSHIP_SUPERVISOR)
+    record(township, "township", "reveal", "household/1", {"field": "head_name"})
+    township.flush()
+    assert count(township, "SELECT count(*) FROM audit_log") == 0
+    assert count(as_user(LEADER), "SELECT count(*) FROM audit_log") == 0
+    assert count(as_user(ADMIN), "SELECT count(*) FROM audit_log") == count(demo_session, "SELECT count(*) FROM audit_log")

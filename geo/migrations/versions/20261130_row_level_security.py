@@ -107,6 +107,15 @@ def _policies(table: str, read_check: str, write_check: str) -> None:
     op.execute(f"CREATE POLICY area_delete ON {table} FOR DELETE USING ({write_check})")
 
 
+AUDIT_POLICIES = (
+    "ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY",
+    "ALTER TABLE audit_log FORCE ROW LEVEL SECURITY",
+    "CREATE POLICY audit_read ON audit_log FOR SELECT USING (app_scope('audit') IS NOT NULL)",
+    "CREATE POLICY audit_insert ON audit_log FOR INSERT WITH CHECK (true)",
+)
+"""Everyone's actions are logged; only an administrator's transaction (audit scope set) reads the log."""
+
+
 def upgrade() -> None:
     _create_role()
     op.execute(SCOPE_FUNCTION)
@@ -115,6 +124,8 @@ def upgrade() -> None:
     for table, writable in VIA_HOUSEHOLD.items():
         # The sub-select reads household under household's own policies, with this transaction's scopes.
         _policies(table, "EXISTS (SELECT 1 FROM household h WHERE h.id = household_id)", writable)
+    for statement in AUDIT_POLICIES:
+        op.execute(statement)
     op.execute(LOAD_FUNCTION)
     op.execute("REVOKE ALL ON FUNCTION member_active_links(bigint) FROM PUBLIC")
     op.execute(f"GRANT EXECUTE ON FUNCTION member_active_links(bigint) TO {APP_ROLE}")
@@ -133,6 +144,10 @@ def downgrade() -> None:
     op.execute(f"REVOKE USAGE ON SCHEMA public FROM {APP_ROLE}")
     op.execute("DROP VIEW member_load")
     op.execute("DROP FUNCTION member_active_links(bigint)")
+    op.execute("DROP POLICY audit_read ON audit_log")
+    op.execute("DROP POLICY audit_insert ON audit_log")
+    op.execute("ALTER TABLE audit_log NO FORCE ROW LEVEL SECURITY")
+    op.execute("ALTER TABLE audit_log DISABLE ROW LEVEL SECURITY")
     for table in [*AREA_TABLES, *VIA_HOUSEHOLD]:
         for policy in ("area_read", "area_insert", "area_update", "area_delete"):
             op.execute(f"DROP POLICY {policy} ON {table}")
