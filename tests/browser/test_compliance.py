@@ -4,6 +4,7 @@ report entered through the form turns its cell from missing to late."""
 from datetime import date
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from geo import db, screening
 
@@ -33,13 +34,23 @@ def settle(page):
     page.wait_for_function("document.title !== 'Updating...'", timeout=60_000)
 
 
-def choose(page, selector: str, typed: str):
-    """Pick an option by typing part of its label, once the callbacks that fill the options are done."""
-    settle(page)
-    page.click(selector)
-    page.keyboard.type(typed)
-    page.wait_for_selector(f".dash-dropdown-option:has-text(\"{typed}\")", timeout=60_000)
-    page.keyboard.press("Enter")
+def choose(page, selector: str, typed: str, attempts: int = 4):
+    """Pick an option by typing part of its label, once the callbacks that fill the options are done.
+
+    Options that arrive while the search is typed may not be filtered in: close the list and type again."""
+    for attempt in range(attempts):
+        settle(page)
+        page.click(selector)
+        page.keyboard.type(typed)
+        try:
+            page.wait_for_selector(f".dash-dropdown-option:has-text(\"{typed}\")", timeout=15_000)
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+            continue
+        page.keyboard.press("Enter")
+        return
 
 
 def a_missing_weekly_report(url):
