@@ -130,10 +130,14 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 RESOLVE = text(
-    "UPDATE user_session s SET last_seen_at = now() FROM app_user u"
-    " WHERE s.token_sha256 = :key AND u.id = s.user_id AND u.active AND s.ended_at IS NULL"
-    " AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => :idle)"
-    " RETURNING u.username, u.role, u.region_code, u.display_name"
+    # Every request asks; the session row is rewritten only once a minute (idle time is kept to the minute).
+    "WITH live AS (SELECT s.token_sha256, s.last_seen_at, u.username, u.role, u.region_code, u.display_name"
+    "  FROM user_session s JOIN app_user u ON u.id = s.user_id"
+    "  WHERE s.token_sha256 = :key AND u.active AND s.ended_at IS NULL AND s.expires_at > now()"
+    "  AND s.last_seen_at > now() - make_interval(secs => :idle)),"
+    " touched AS (UPDATE user_session s SET last_seen_at = now() FROM live"
+    "  WHERE s.token_sha256 = live.token_sha256 AND live.last_seen_at < now() - interval '1 minute')"
+    " SELECT username, role, region_code, display_name FROM live"
 )
 
 

@@ -117,7 +117,7 @@ def layout(level: str | None = None, area: str | None = None, **_kwargs):
                         html.Div([
                             html.Nav(id="ov-breadcrumb", className="breadcrumb"),
                             dcc.RadioItems(id="ov-level", options=[{"label": LEVEL_NAMES[k], "value": k}
-                                                                   for k in levels_below(root_scope()["area"])],
+                                                                   for k in levels_below(scoped_area(""))],
                                            value=level if level in LEVEL_NAMES else "county", inline=True,
                                            className="radio"),
                             dcc.Dropdown(id="ov-measure", options=[{"label": v, "value": k} for k, v in MEASURES.items()],

@@ -14,6 +14,7 @@ Create Date: 2026-11-30 09:10:00
 import os
 
 from alembic import op
+from psycopg import sql
 
 revision = "0007"
 down_revision = "0006"
@@ -94,8 +95,10 @@ END $$""")
     # The dashboard's queries are short; JIT compilation cost more than it saved under the policies' per-row checks.
     op.execute(f"ALTER ROLE {APP_ROLE} SET jit = off")
     password = os.environ.get("FENGQIAO_APP_PASSWORD")
-    if password:
-        op.execute(f"ALTER ROLE {APP_ROLE} PASSWORD '{password.replace(chr(39), chr(39) * 2)}'")
+    if password:  # DDL takes no bind parameters: psycopg quotes the literal
+        connection = op.get_bind().connection.driver_connection
+        op.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(APP_ROLE), sql.Literal(password))
+                   .as_string(connection))
 
 
 def _policies(table: str, read_check: str, write_check: str) -> None:
