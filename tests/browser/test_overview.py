@@ -8,12 +8,13 @@ pytestmark = pytest.mark.browser
 
 
 def wait_map(page, level_codes: int):
-    """Wait until the map trace holds locations with codes of the given length."""
+    """Wait until the map trace holds locations with codes of the given length, and the other callbacks are done."""
     page.wait_for_function(
         "n => { const g = document.querySelector('#ov-map .js-plotly-plot');"
         " return g && g.data && g.data[0].locations.length > 0 && g.data[0].locations[0].length === n; }",
         arg=level_codes, timeout=30_000,
     )
+    settle(page)  # the breadcrumb, note and lists come from other callbacks
 
 
 def settle(page):
