@@ -11,7 +11,8 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 
 from etl.ledger_reports import error_report, template_workbook
-from etl.ledgers import PHASES, Progress, load_ledger, read_ledger
+from etl.ledgers import load_ledger, read_ledger
+from etl.progress import BOUNDARY_PHASES, LEDGER_PHASES, Progress
 from geo import db, migrate
 from geo.models import ImportKind
 
@@ -53,10 +54,10 @@ def import_ledger(console: Console, engine: Engine, kind: ImportKind, file: Path
     return result.counts
 
 
-def _shown_on(status: Status) -> Progress:
+def _shown_on(status: Status, phases: dict[str, str] = LEDGER_PHASES, unit: str = "行") -> Progress:
     """An import's progress as the text of a rich status line."""
     def progress(phase: str, done: int, total: int) -> None:
-        status.update(f"{PHASES[phase]}：{done:,} / {total:,} 行…" if total else f"{PHASES[phase]}…")
+        status.update(f"{phases[phase]}：{done:,} / {total:,} {unit}…" if total else f"{phases[phase]}…")
 
     return progress
 
@@ -81,10 +82,11 @@ def import_boundary_file(console: Console, engine: Engine, file: Path, level: st
                          tolerance: float) -> None:
     from etl.boundaries import import_boundaries
 
-    with console.status(f"读取、检查{'' if dry_run else '并写入'}边界 {file.name}…"):
+    with console.status(f"读取、检查{'' if dry_run else '并写入'}边界 {file.name}…") as status:
         with db.session_factory(engine).begin() as session:
             report = import_boundaries(file, session, level, crs=crs, tolerance=tolerance, dry_run=dry_run,
-                                       imported_by=f"命令行：{getpass.getuser()}")
+                                       imported_by=f"命令行：{getpass.getuser()}",
+                                       progress=_shown_on(status, BOUNDARY_PHASES, "项"))
     console.print(("[bold]预检结果[/]：" if dry_run else "[bold green]导入完成[/]：") + report.summary())
     for line in report.lines():
         console.print(f"  · {line}")

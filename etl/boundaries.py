@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from etl.boundary_relink import Relinked, relink_records
 from etl.boundary_reshape import give_way
 from etl.crs import parse_crs, transform_geometries
+from etl.progress import Progress, no_progress
 from etl.tabular import normalise_header
 from geo.aggregates import refresh_aggregates
 from geo.enums import GeometrySource, RegionLevel
@@ -460,12 +461,14 @@ def _siblings(matched, session, level, report, parents, parent_metric) -> None:
 
 
 def apply_boundaries(matched: gpd.GeoDataFrame, session: Session, level: str, report: BoundaryReport,
-                     sha256: str = "", *, within: str = "", imported_by: str | None = None) -> BoundaryReport:
+                     sha256: str = "", *, within: str = "", imported_by: str | None = None,
+                     progress: Progress = no_progress) -> BoundaryReport:
     """Write the checked units (history first; grid cells created as needed), let illustrative units give way,
     re-link the records whose cell changed and refresh the aggregates."""
     report.dry_run = False
     if matched.empty:
         return report
+    progress("write", 0, len(matched))
     batch = session.execute(text(
         "INSERT INTO import_batch (kind, file_name, file_sha256, imported_by, counts)"
         " VALUES ('boundaries', :file, :sha, :by, '{}'::jsonb) RETURNING id"),
@@ -489,11 +492,13 @@ def apply_boundaries(matched: gpd.GeoDataFrame, session: Session, level: str, re
         f"UPDATE {table} SET geom = ST_Multi(ST_GeomFromWKB(:wkb, 4326)), geom_source = 'official' WHERE code = :code"  # noqa: S608
     ), rows)
     report.written = len(rows)
+    progress("write", len(rows), len(rows))
+    progress("reshape", 0, 0)
     reshaped = give_way(session, level, codes, batch)
     report.reshaped = {lvl: reshaped.count(lvl) for lvl in LEVELS if reshaped.count(lvl)}
     report.cleared = reshaped.cleared
     cells = [c for c in [*codes, *reshaped.changed.get("grid", []), *reshaped.cleared] if len(c) == 15]
-    relinked = relink_records(session, cells, within)
+    relinked = relink_records(session, cells, within, progress)
     report.relinked, report.unplaced = relinked.moved, relinked.unplaced
     report.batch_id = batch
     counts = {"matched": report.matched, "written": report.written, "created": report.created,
@@ -502,17 +507,19 @@ def apply_boundaries(matched: gpd.GeoDataFrame, session: Session, level: str, re
               "cleared": report.cleared, "relinked": report.relinked, "unplaced": report.unplaced}
     session.execute(text("UPDATE import_batch SET counts = CAST(:c AS jsonb) WHERE id = :id"),
                     {"c": json.dumps(counts, ensure_ascii=False), "id": batch})
+    progress("refresh", 0, 0)
     refresh_aggregates(session)
     return report
 
 
 def import_boundaries(path: str | Path, session: Session, level: str, *, crs: str | None = None,
                       tolerance: float = DEFAULT_TOLERANCE, dry_run: bool = False, within: str = "",
-                      display_name: str | None = None, imported_by: str | None = None) -> BoundaryReport:
+                      display_name: str | None = None, imported_by: str | None = None,
+                      progress: Progress = no_progress) -> BoundaryReport:
     """Read, match, check and (unless ``dry_run``) write a boundary file for ``level``, in the caller's transaction.
 
     ``within``: the code prefix of the importer's area ('' for the whole catalogue); a township's prefix
-    (9 digits) allows grid cells only.
+    (9 digits) allows grid cells only. ``progress`` hears the phases of ``etl.progress.BOUNDARY_PHASES``.
     """
     if level not in LEVELS:
         raise InvalidInput(f"层级应为 {'、'.join(LEVELS)} 之一（收到：{level}）。")
@@ -520,14 +527,18 @@ def import_boundaries(path: str | Path, session: Session, level: str, *, crs: st
         raise InvalidInput("容差不能为负数。")
     if len(within) > 6 and level != "grid":
         raise Forbidden(f"乡镇（街道）的管理员只能导入本乡镇的网格边界；{LEVEL_LABELS[level]}边界请由县（区）管理员导入。")
+    progress("read", 0, 0)
     source = read_boundary_file(path, crs, display_name)
     report = BoundaryReport(source.file, level, tolerance, repaired=source.repaired, refused=list(source.refused))
+    progress("match", 0, len(source.features))
     matched = match_units(source.features, session, level, report, within)
+    progress("check", 0, len(matched))
     checked = check_boundaries(matched, session, level, report)
+    progress("check", len(matched), len(matched))
     if dry_run:
         return report
     return apply_boundaries(checked, session, level, report, hashlib.sha256(Path(path).read_bytes()).hexdigest(),
-                            within=within, imported_by=imported_by)
+                            within=within, imported_by=imported_by, progress=progress)
 
 
 __all__ = ["BoundaryReport", "BoundarySummary", "RegionLevel", "apply_boundaries", "check_boundaries",

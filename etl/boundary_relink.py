@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from etl.progress import Progress, no_progress
+
 POINT_TABLES = {"household": ("住户", "户"), "party_member": ("党员", "名"), "dispute": ("纠纷", "件"),
                 "risk_event": ("风险事件", "件")}
 PETITION = ("信访", "件")
@@ -53,12 +55,14 @@ class Relinked:
         return text_ + (f"；位置不在任何网格内、保持原网格：{'，'.join(lost)}" if lost else "")
 
 
-def relink_records(session: Session, cells: list[str], within: str = "") -> Relinked:
-    """Move the records located in or formerly in ``cells`` to the cells now covering their points."""
+def relink_records(session: Session, cells: list[str], within: str = "", progress: Progress = no_progress) -> Relinked:
+    """Move the records located in or formerly in ``cells`` to the cells now covering their points;
+    ``progress("relink", tables done, tables)`` hears of each table."""
     result = Relinked()
     if not cells:
         return result
-    for table, (label, _unit) in POINT_TABLES.items():
+    for done, (table, (label, _unit)) in enumerate(POINT_TABLES.items()):
+        progress("relink", done, len(POINT_TABLES))
         follow = table == "dispute"
         sql = MOVE.format(table=table, follow=FOLLOW if follow else "",
                           followed=", (SELECT count(*) FROM petitions)" if follow else "")
@@ -66,4 +70,5 @@ def relink_records(session: Session, cells: list[str], within: str = "") -> Reli
         result.moved[label], result.unplaced[label] = row[0], row[1]
         if follow:
             result.moved[PETITION[0]] = row[2]
+    progress("relink", len(POINT_TABLES), len(POINT_TABLES))
     return result

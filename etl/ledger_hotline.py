@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from etl.ledger_area import area_label
 from etl.ledger_fields import LOCATION_HINT
-from etl.ledger_progress import Progress, no_progress
 from etl.ledger_writing import PETITION_STAGE, PLACEHOLDER_PREFIX, petition_stage, stage_table
+from etl.progress import Progress, no_progress
 
 HOTLINE_MATCH = """
 UPDATE hotline_stage s SET petition_id = p.id, petition_ref = p.ref_no, matched_by = 'ticket',

@@ -30,7 +30,6 @@ from etl.ledger_fields import (
     parse_text,
 )
 from etl.ledger_places import given_places, has_location_columns
-from etl.ledger_progress import Progress, no_progress
 from etl.ledger_rules import (
     FIELDS,
     SEPARATOR,
@@ -41,6 +40,7 @@ from etl.ledger_rules import (
     derive_petitions,
     natural_keys,
 )
+from etl.progress import Progress, no_progress
 from etl.tabular import MAX_UNPACKED_BYTES, Chunk, normalise_header, open_table
 from geo.errors import InvalidInput
 from geo.models import ImportKind

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from etl.copy import copy_frame, ewkt_points, indexes_and_keys_deferred
 from etl.ledger_area import drop_foreign
-from etl.ledger_progress import Progress, no_progress
 from etl.ledger_reading import LedgerFrame
 from etl.ledger_rules import SEPARATOR
+from etl.progress import Progress, no_progress
 
 PLACEHOLDER_PREFIX = "RX-"
 """``ref_no`` of a petition created from a hotline ticket until a petition ledger gives it its own number."""
@@ -96,13 +96,15 @@ WHERE d.ref_no = s.ref_no AND ({", ".join(f"d.{c}" for c in DISPUTE_COLUMNS)}) I
 
 
 def write_disputes(session: Session, records: pd.DataFrame, location_reasons: pd.Series, *,
-                   within: str | None = None, progress: Progress = no_progress):
+                   within: str | None = None, progress: Progress = no_progress, bulk: bool = True):
     """Write the located disputes (none of another area's when ``within``); the counts and the refused rows.
 
     Numbers already in ``dispute`` are updated where a value changed; new ones are COPied straight into
     the table (COPY inserts rows in batches; staging them and an INSERT … SELECT took about a quarter longer for a
     million rows). The table is locked against other writers first, so no other import adds
-    a number between the check and the COPY.
+    a number between the check and the COPY. From ``BULK_ROWS`` new rows on, the table's secondary
+    indexes and foreign keys are dropped and rebuilt around the COPY, which locks readers out until the
+    transaction ends: a preview, rolled back anyway, passes ``bulk=False`` so the dashboard reads on.
     """
     ok = records[records["grid_code"].notna()]
     rows = pd.DataFrame({
@@ -125,11 +127,15 @@ def write_disputes(session: Session, records: pd.DataFrame, location_reasons: pd
         updated = session.execute(text(DISPUTE_UPDATE)).rowcount
     new = rows[~known]
     done = int(known.sum())
-    if len(new) >= BULK_ROWS:  # one index build beats a million index insertions (and FK lookups)
+
+    def sent(count: int) -> None:
+        progress("write", done + count, len(rows))
+
+    if bulk and len(new) >= BULK_ROWS:  # one index build beats a million index insertions (and FK lookups)
         with indexes_and_keys_deferred(session, ("dispute",)):
-            copy_frame(session, "dispute", new, lambda sent: progress("write", done + sent, len(rows)))
+            copy_frame(session, "dispute", new, sent)
     else:
-        copy_frame(session, "dispute", new)
+        copy_frame(session, "dispute", new, sent)
     progress("write", len(rows), len(rows))
     refused = pd.concat([_as_problems(location_reasons, "位置"), foreign], ignore_index=True)
     return {"new": len(new), "updated": updated, "unchanged": done - updated}, refused

@@ -16,7 +16,7 @@ outside that area, or naming another area's record, are refused. Refused rows go
 ``import_quarantine`` with their cells, from which ``etl.ledger_reports.error_report`` writes the
 workbook the user fixes and re-imports. Repeat petitions are linked to the petition they repeat
 (``etl.ledger_repeats``). Imported rows get ``source = 'import'``; after disputes, the aggregates that
-read them are refreshed. ``progress(phase, done, total)`` hears how far it is (``etl.ledger_progress``).
+read them are refreshed. ``progress(phase, done, total)`` hears how far it is (``etl.progress``).
 ``load_ledger`` does not commit: the caller's transaction makes one import all or nothing.
 
 12345 hotline tickets link to petitions by ticket number, both ways: a ticket transferred in (转入)
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import partial
 
 import pandas as pd
 from sqlalchemy.orm import Session
@@ -43,7 +44,6 @@ from etl.ledger_area import outside
 from etl.ledger_fields import no_reasons
 from etl.ledger_hotline import HOTLINE_WRITTEN, write_hotline
 from etl.ledger_places import cells_containing, locate
-from etl.ledger_progress import PHASES, Progress, no_progress
 from etl.ledger_reading import LedgerFrame, read_ledger
 from etl.ledger_repeats import link_repeats
 from etl.ledger_rules import SPECS, LedgerSpec
@@ -55,6 +55,7 @@ from etl.ledger_writing import (
     write_disputes,
     write_petitions,
 )
+from etl.progress import LEDGER_PHASES, Progress, no_progress
 from geo.aggregates import DISPUTE_VIEWS, refresh_aggregates
 from geo.audit import record
 from geo.models import ImportKind
@@ -122,8 +123,8 @@ def load_ledger(frame: LedgerFrame, session: Session, *, dry_run: bool = False, 
     progress("locate", len(records), len(records))
     savepoint = session.begin_nested() if dry_run else nullcontext()
     try:
-        writer = {ImportKind.DISPUTES: write_disputes, ImportKind.PETITIONS: write_petitions,
-                  ImportKind.HOTLINE: write_hotline}[frame.kind]
+        writer = {ImportKind.DISPUTES: partial(write_disputes, bulk=not dry_run),
+                  ImportKind.PETITIONS: write_petitions, ImportKind.HOTLINE: write_hotline}[frame.kind]
         mine = records.drop(index=foreign["idx"])
         counts, refused = writer(session, mine.assign(grid_code=grid.drop(index=foreign["idx"])),
                                  location_reasons.drop(index=foreign["idx"]), within=within, progress=progress)
@@ -149,6 +150,6 @@ def load_ledger(frame: LedgerFrame, session: Session, *, dry_run: bool = False, 
                         None if dry_run else batch_id, dry_run)
 
 
-__all__ = ["PHASES", "PLACEHOLDER_PREFIX", "SPECS", "ImportResult", "LedgerFrame", "LedgerSpec", "Progress",
+__all__ = ["LEDGER_PHASES", "PLACEHOLDER_PREFIX", "SPECS", "ImportResult", "LedgerFrame", "LedgerSpec", "Progress",
            "cells_containing", "load_disputes", "load_hotline", "load_ledger", "load_petitions", "locate",
            "read_disputes", "read_hotline", "read_ledger", "read_petitions"]

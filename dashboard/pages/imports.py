@@ -10,10 +10,11 @@ thread (``dashboard.import_jobs``) and commits it, while a ``dcc.Interval`` poll
 bar until the report replaces it. Both run as the owner (COPY cannot run under row-level security)
 after the role check, and only into the user's own area: rows placed elsewhere are refused.
 
-A boundary import is small (one file of polygons) and runs in the confirming request, in one
-transaction: the new geometry, the illustrative units that give way and the records re-linked. A
-county supervisor may replace townships, villages and grid cells of the county; a township
-supervisor only the grid cells of the township. Features outside the area are refused with the reason.
+A boundary import goes the same way: a dry-run report, then “确认替换边界” runs it in a worker thread,
+in one transaction (the new geometry, the illustrative units that give way, the records re-linked),
+while its own interval polls the bar. A county supervisor may replace townships, villages and grid
+cells of the county; a township supervisor only the grid cells of the township. Features outside the
+area are refused with the reason.
 """
 
 from __future__ import annotations
@@ -34,10 +35,10 @@ from dashboard import import_jobs
 from dashboard.database import owner_session
 from dashboard.guard import check_write, page_callback, page_layout, refuse
 from etl.boundaries import DEFAULT_TOLERANCE, LEVEL_LABELS, BoundaryReport, import_boundaries
-from etl.ledger_progress import no_progress
 from etl.ledger_reports import error_report, template_workbook
+from etl.ledgers import ImportResult, load_ledger, read_ledger
+from etl.progress import Progress, no_progress
 from geo import access
-from etl.ledgers import PHASES, ImportResult, Progress, load_ledger, read_ledger
 from geo.enums import Role
 from geo.errors import FengqiaoError
 from geo.models import ImportKind
@@ -148,7 +149,8 @@ def _boundary_section(principal: access.Principal) -> html.Section:
         dcc.Loading(html.Div(id="imp-b-report", className="panel"), type="default"),
         html.Div([html.Button("确认替换边界", id="imp-b-confirm", n_clicks=0, className="button", disabled=True)],
                  className="import-actions"),
-        dcc.Loading(html.Div(id="imp-b-result", role="status"), type="default"),
+        dcc.Interval(id="imp-b-poll", interval=POLL_MS, disabled=True),
+        html.Div(id="imp-b-result", role="status"),
     ], className="boundary-import")
 
 
@@ -172,15 +174,15 @@ def _report(result: ImportResult, heading: str, element_id: str) -> html.Div:
     return html.Div(children, id=element_id)
 
 
-def _progress(job: import_jobs.Job) -> html.Div:
-    """The bar of a running (or just finished) import: the phase, its rows, the share of the whole."""
+def _progress(job: import_jobs.Job, prefix: str = "imp", unit: str = "行") -> html.Div:
+    """The bar of a running (or just finished) import: the phase, its items, the share of the whole."""
     percent = round(100 * job.fraction)
-    step = "导入完成" if job.finished_at else f"正在{PHASES[job.phase]}"
-    rows = f"（{job.done:,} / {job.total:,} 行）" if job.total and not job.finished_at else ""
+    step = "导入完成" if job.finished_at else f"正在{job.label}"
+    items = f"（{job.done:,} / {job.total:,} {unit}）" if job.total and not job.finished_at else ""
     return html.Div([
-        html.Div([html.Span(step + rows, id="imp-progress-phase"), html.Span(f"{percent}%", id="imp-progress-percent")],
-                 className="progress-label"),
-        html.Progress(value=percent, max=100, id="imp-progress"),
+        html.Div([html.Span(step + items, id=f"{prefix}-progress-phase"),
+                  html.Span(f"{percent}%", id=f"{prefix}-progress-percent")], className="progress-label"),
+        html.Progress(value=percent, max=100, id=f"{prefix}-progress"),
     ], className="import-progress")
 
 
@@ -291,20 +293,29 @@ def confirm(n_clicks, state):
 )
 def poll(_n, state):
     """The running import's bar; when it has ended, the full bar and its report (or what went wrong)."""
-    principal = _owner_of(state)
-    job = import_jobs.status(state["token"])
-    if job is None:
-        return html.P("找不到这次导入的进度（服务可能已重启）：请重新上传文件；已写入的记录再次导入只会更新，不会重复。",
-                      className="error", id="imp-error"), True, True
-    if job.username != principal.username:
-        raise refuse("导入任务属于其他用户", {"action": "import", "token": state["token"]})
+    job, ended = _job_of(state, "imp")
+    if ended is not None:
+        return ended, True, True
     if job.finished_at is None:
         return _progress(job), False, no_update
-    if job.error:
-        return html.P(job.error, className="error", id="imp-error"), True, True
     result = job.result
     report = _report(result, f"导入完成（导入记录编号 {result.batch_id}）", "imp-done")
     return html.Div([_progress(job), html.Div(report, className="panel")]), True, not len(result.refusals)
+
+
+def _job_of(state: dict, prefix: str) -> tuple[import_jobs.Job | None, html.P | None]:
+    """The upload's job, which must be the signed-in user's (refused and logged otherwise); or, when there is no
+    job any more or it failed, the message that ends the polling."""
+    principal = _owner_of(state)
+    job = import_jobs.status(state["token"])
+    if job is None:
+        return None, html.P("找不到这次导入的进度（服务可能已重启）：请重新上传文件；已写入的内容再次导入只会更新，不会重复。",
+                            className="error", id=f"{prefix}-error")
+    if job.username != principal.username:
+        raise refuse("导入任务属于其他用户", {"action": "import", "token": state["token"]})
+    if job.error:
+        return job, html.P(job.error, className="error", id=f"{prefix}-error")
+    return job, None
 
 
 def _owner_of(state: dict | None):
@@ -386,6 +397,7 @@ def _tolerance(value) -> float:
     Output("imp-b-state", "data"),
     Output("imp-b-confirm", "disabled"),
     Output("imp-b-result", "children"),
+    Output("imp-b-poll", "disabled", allow_duplicate=True),
     Input("imp-b-upload", "contents"),
     State("imp-b-upload", "filename"),
     State("imp-b-level", "value"),
@@ -398,7 +410,7 @@ def boundary_preview(contents, filename, level, crs, tolerance):
     principal = check_write("import")
 
     def refused(message: str):
-        return html.P(message, className="error", id="imp-b-error"), None, True, ""
+        return html.P(message, className="error", id="imp-b-error"), None, True, "", True
 
     try:
         token, suffix, path = _receive(contents, filename, BOUNDARY_SUFFIXES,
@@ -419,31 +431,59 @@ def boundary_preview(contents, filename, level, crs, tolerance):
     _stored(token, ".owner").write_text(principal.username, encoding="utf-8")
     state = {"token": token, "suffix": suffix, "level": level, "crs": crs or "", "tolerance": tolerance,
              "file": filename, "user": principal.username}
-    return _boundary_report(report, "边界预检报告（尚未写入）", "imp-b-check"), state, report.matched == 0, ""
+    return _boundary_report(report, "边界预检报告（尚未写入）", "imp-b-check"), state, report.matched == 0, "", True
 
 
 @callback(
     Output("imp-b-result", "children", allow_duplicate=True),
     Output("imp-b-confirm", "disabled", allow_duplicate=True),
+    Output("imp-b-poll", "disabled"),
     Input("imp-b-confirm", "n_clicks"),
     State("imp-b-state", "data"),
     prevent_initial_call=True,
 )
 def boundary_confirm(n_clicks, state):
-    """Replace the boundaries of the previewed file: one transaction with the reshaping and the re-linking."""
+    """Start replacing the boundaries of the previewed file (one transaction with the reshaping and the re-linking,
+    in a worker thread); show its progress."""
     if not n_clicks or not state:
-        return no_update, no_update
+        return no_update, no_update, no_update
     principal = _owner_of(state)
     try:
         path = _stored(state.get("token"), state.get("suffix"))
         if not path.exists():
             raise FengqiaoError("上传已过期，请重新上传文件。")
-        with owner_session() as session:  # the role and the upload's owner were checked; the area goes to the importer
-            report = import_boundaries(path, session, state["level"], crs=state["crs"] or None,
-                                       tolerance=_tolerance(state["tolerance"]), within=principal.write_prefix,
-                                       display_name=state["file"], imported_by=principal.username)
+        tolerance = _tolerance(state.get("tolerance"))
     except FengqiaoError as exc:
-        return html.P(str(exc), className="error", id="imp-b-error"), True
-    path.unlink(missing_ok=True)
+        return html.P(str(exc), className="error", id="imp-b-error"), True, True
+    within, username = principal.write_prefix, principal.username
+
+    def work(progress: Progress) -> BoundaryReport:  # runs in the worker thread: everything it needs is passed in
+        with owner_session() as session:  # the role and the upload's owner were checked; the area goes to the importer
+            report = import_boundaries(path, session, state["level"], crs=state["crs"] or None, tolerance=tolerance,
+                                       within=within, display_name=state["file"], imported_by=username,
+                                       progress=progress)
+        path.unlink(missing_ok=True)
+        return report
+
+    job = import_jobs.start(state["token"], username, work, import_jobs.BOUNDARY)
+    return _progress(job, "imp-b", "项"), True, False
+
+
+@callback(
+    Output("imp-b-result", "children", allow_duplicate=True),
+    Output("imp-b-poll", "disabled", allow_duplicate=True),
+    Input("imp-b-poll", "n_intervals"),
+    State("imp-b-state", "data"),
+    prevent_initial_call=True,
+)
+def boundary_poll(_n, state):
+    """The running boundary import's bar; when it has ended, the full bar and its report (or what went wrong)."""
+    job, ended = _job_of(state, "imp-b")
+    if ended is not None:
+        return ended, True
+    if job.finished_at is None:
+        return _progress(job, "imp-b", "项"), False
+    report = job.result
     heading = f"边界已替换（导入记录编号 {report.batch_id}）" if report.batch_id else "没有可写入的边界"
-    return html.Div(_boundary_report(report, heading, "imp-b-done"), className="panel"), True
+    return html.Div([_progress(job, "imp-b", "项"), html.Div(_boundary_report(report, heading, "imp-b-done"),
+                                                             className="panel")]), True

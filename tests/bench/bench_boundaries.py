@@ -13,8 +13,9 @@ The file: each village's current (illustrative) polygon moved by ``--shift`` met
 turns slowly across the county (every vertex moves by the same distance, so neighbours that shared an
 edge still share it), then clipped to its township so that nothing spills out — official boundaries as
 they would differ from the illustrative ones. It is imported as the county's supervisor would import
-it (``within`` = the county). Prints the time per phase (read, match, check; write, reshape, re-link,
-refresh, each timed by wrapping the importer's own steps), the counts (villages, cells reshaped or
+it (``within`` = the county). Prints the time per phase (read, match, check; write, reshape, relink,
+refresh, as the importer's own progress reports them; their shares set ``dashboard.import_jobs.BOUNDARY``),
+the counts (villages, cells reshaped or
 cleared, records re-linked per table, findings), the file's size and the peak RSS of this process
 (PostgreSQL's memory is not counted). ``--dry-run`` stops after the check, as the page's preview does.
 """
@@ -28,7 +29,6 @@ import resource
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import geopandas as gpd
@@ -45,8 +45,6 @@ from geo import db, migrate  # noqa: E402
 METRES_PER_DEGREE = 111_320.0
 WAVELENGTH_M = 10_000.0
 """Over this distance the direction of the shift turns once around."""
-STEPS = ("read_boundary_file", "match_units", "check_boundaries", "apply_boundaries", "give_way", "relink_records",
-         "refresh_aggregates")
 
 
 def rss_mb() -> float:
@@ -104,21 +102,22 @@ def official_file(session: Session, county: str, shift_m: float, folder: Path, f
     return path, len(features), skipped
 
 
-def timed_steps() -> dict[str, float]:
-    """Wrap the importer's steps (looked up by name in ``etl.boundaries``) to add up the seconds each takes."""
-    seconds: dict[str, float] = defaultdict(float)
-    for name in STEPS:
-        original = getattr(boundaries, name)
+class PhaseClock:
+    """The importer's ``progress`` callback: the seconds from the first report of each phase to the next phase's."""
 
-        def wrapper(*args, _original=original, _name=name, **kwargs):
-            started = time.perf_counter()
-            try:
-                return _original(*args, **kwargs)
-            finally:
-                seconds[_name] += time.perf_counter() - started
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._phase, self._since = None, 0.0
 
-        setattr(boundaries, name, wrapper)
-    return seconds
+    def __call__(self, phase: str, _done: int, _total: int) -> None:
+        if phase != self._phase:
+            self.stop()
+            self._phase, self._since = phase, time.perf_counter()
+
+    def stop(self) -> None:
+        if self._phase is not None:
+            self.seconds[self._phase] = self.seconds.get(self._phase, 0.0) + time.perf_counter() - self._since
+            self._phase = None
 
 
 def snapshot(connection, county: str) -> tuple:
@@ -147,7 +146,7 @@ def main() -> None:
           f" tolerance {args.tolerance:g} m; {'dry run' if args.dry_run else 'import'}; rolled back at the end")
     folder = args.keep or Path(tempfile.mkdtemp(prefix="fengqiao-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    seconds = timed_steps()
+    clock = PhaseClock()
     with engine.connect() as connection:
         before = snapshot(connection, args.county)
         connection.rollback()
@@ -167,8 +166,9 @@ def main() -> None:
             started = time.perf_counter()
             report = boundaries.import_boundaries(path, session, "village", tolerance=args.tolerance,
                                                   dry_run=args.dry_run, within=args.county, display_name=path.name,
-                                                  imported_by="bench")
+                                                  imported_by="bench", progress=clock)
             session.flush()
+            clock.stop()
             total = time.perf_counter() - started
             history = dict(session.execute(text(
                 "SELECT level, count(*) FROM boundary_history WHERE batch_id = :b GROUP BY level"),
@@ -184,15 +184,10 @@ def main() -> None:
 
     print(f"file: {path.name}, {features} villages ({skipped} left empty by the clip), {size / 1e6:.1f} MB,"
           f" written in {written_s:.1f} s" + (f", kept in {folder}" if args.keep else ""))
-    nested = seconds["give_way"] + seconds["relink_records"] + seconds["refresh_aggregates"]
-    phases = {"read": seconds["read_boundary_file"], "match": seconds["match_units"],
-              "check": seconds["check_boundaries"]}
-    if not args.dry_run:
-        phases |= {"write": seconds["apply_boundaries"] - nested, "reshape": seconds["give_way"],
-                   "re-link": seconds["relink_records"], "refresh": seconds["refresh_aggregates"]}
-    other = total - sum(phases.values())
-    print("time: " + " + ".join(f"{name} {s:.2f}" for name, s in phases.items())
-          + f" + other {other:.2f} = {total:.2f} s")
+    other = total - sum(clock.seconds.values())
+    print("time: " + " + ".join(f"{name} {s:.2f}" for name, s in clock.seconds.items())
+          + f" + other {other:.2f} = {total:.2f} s; shares: "
+          + ", ".join(f"{name} {s / total:.0%}" for name, s in clock.seconds.items()))
     print(f"matched {report.matched}, refused {len(report.refusals)}, repaired {len(report.repaired)},"
           f" overlaps {len(report.overlaps)}, gaps {len(report.gaps)}, notes {len(report.notes)}")
     if not args.dry_run:

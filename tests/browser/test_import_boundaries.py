@@ -77,8 +77,10 @@ def test_a_county_supervisor_replaces_a_village_boundary(demo_live_server, fresh
     page.screenshot(path=str(demo_live_server.screenshot_dir / "boundary-check.png"), full_page=True)
 
     page.click("#imp-b-confirm")
+    page.wait_for_selector("#imp-b-progress")  # a worker thread replaces the boundaries; the page polls its bar
     page.wait_for_selector("#imp-b-done", timeout=SLOW)
     settle(page)
+    assert page.inner_text("#imp-b-progress-percent") == "100%"
     done = page.inner_text("#imp-b-done-summary")
     assert "已写入 1 个" in done and "示意边界随之调整" in done and "重新归属：住户" in done
     assert "边界已替换" in page.inner_text("#imp-b-done") and page.is_disabled("#imp-b-confirm")

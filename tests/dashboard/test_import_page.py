@@ -70,14 +70,15 @@ def township_ledger(url, tmp_path):
     return mine, data
 
 
-def until_finished(imports, state) -> list:
-    """Poll as the page's interval does until the import has ended; every poll's output."""
+def until_finished(imports, state, poll: str = "poll") -> list:
+    """Poll (``imports.poll``, or the boundary section's) as the page's interval does until the import has
+    ended; every poll's output."""
     polls = []
     deadline = time.monotonic() + 120
     while not polls or polls[-1][1] is not True:
         assert time.monotonic() < deadline, "the import did not finish"
         time.sleep(0.05)
-        polls.append(run(imports.poll, None, len(polls) + 1, state))
+        polls.append(run(getattr(imports, poll), None, len(polls) + 1, state))
     return polls
 
 
@@ -214,15 +215,19 @@ def test_a_county_supervisor_replaces_village_boundaries_of_the_county_only(impo
     dashboard_on(fresh_demo_db_url)
     villages, _grid, village, _township, other, _far = boundary_files(fresh_demo_db_url, tmp_path)
     signed_in(Principal("county", Role.COUNTY_SUPERVISOR, "411502"))
-    report, state, confirm_disabled, _ = run(imports.boundary_preview, None, as_upload(villages, "application/geo+json"),
-                                             "信阳村界.geojson", "village", "", 5)
+    report, state, confirm_disabled, _, poll_disabled = run(
+        imports.boundary_preview, None, as_upload(villages, "application/geo+json"), "信阳村界.geojson", "village", "", 5)
     text = shown(report)
     assert "匹配 1 个" in text and "预检" in text and f"{other} 不在您的管辖范围（411502）内" in text
-    assert "示意边界将让位" in text and confirm_disabled is False and state["level"] == "village"
+    assert "示意边界将让位" in text and confirm_disabled is False and state["level"] == "village" and poll_disabled
     assert source_of(fresh_demo_db_url, "region", village) == "illustrative"
-    done, confirm_disabled = run(imports.boundary_confirm, None, 1, state)
-    text = shown(done)
-    assert "边界已替换" in text and "重新归属：住户" in text and "调整的示意网格" in text and confirm_disabled is True
+    running, confirm_disabled, poll_disabled = run(imports.boundary_confirm, None, 1, state)
+    assert "imp-b-progress" in shown(running) and (confirm_disabled, poll_disabled) == (True, False)
+    polls = until_finished(imports, state, "boundary_poll")
+    shares = [percent(children) for children, _ in polls]
+    assert shares == sorted(shares) and shares[-1] == 100
+    text = shown(polls[-1][0])
+    assert "边界已替换" in text and "重新归属：住户" in text and "调整的示意网格" in text
     assert source_of(fresh_demo_db_url, "region", village) == "official"
     assert source_of(fresh_demo_db_url, "region", other) == "illustrative"
 
@@ -234,14 +239,19 @@ def test_a_township_supervisor_may_replace_only_grid_cells_of_the_township(impor
     signed_in(Principal("town", Role.TOWNSHIP_SUPERVISOR, township))
     refused = run(imports.boundary_preview, None, as_upload(villages), "村界.geojson", "village", "", 5)
     assert "只能导入本乡镇的网格边界" in shown(refused[0]) and refused[1] is None and refused[2] is True
-    report, state, confirm_disabled, _ = run(imports.boundary_preview, None, as_upload(grid), "网格.geojson", "grid",
-                                             "EPSG:4326", 5)
+    report, state, confirm_disabled, _, _ = run(imports.boundary_preview, None, as_upload(grid), "网格.geojson",
+                                                "grid", "EPSG:4326", 5)
     assert "匹配 1 个" in shown(report) and f"{far_cell} 不在您的管辖范围" in shown(report) and confirm_disabled is False
     signed_in(Principal("colleague", Role.TOWNSHIP_SUPERVISOR, township))
     with pytest.raises(Forbidden):
         run(imports.boundary_confirm, None, 1, state)
     signed_in(Principal("town", Role.TOWNSHIP_SUPERVISOR, township))
-    done, _ = run(imports.boundary_confirm, None, 1, state)
+    run(imports.boundary_confirm, None, 1, state)
+    signed_in(Principal("colleague", Role.TOWNSHIP_SUPERVISOR, township))
+    with pytest.raises(Forbidden):  # nor watch it
+        run(imports.boundary_poll, None, 1, state)
+    signed_in(Principal("town", Role.TOWNSHIP_SUPERVISOR, township))
+    done, _ = until_finished(imports, state, "boundary_poll")[-1]
     assert "边界已替换" in shown(done) and source_of(fresh_demo_db_url, "grid_cell", far_cell) == "illustrative"
     bad = run(imports.boundary_preview, None, as_upload(b"not a zip"), "x.zip", "grid", "", 5)
     assert "压缩包已损坏" in shown(bad[0])

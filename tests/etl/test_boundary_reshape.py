@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from etl.boundaries import import_boundaries
 from etl.boundary_reshape import retile
+from etl.progress import BOUNDARY_PHASES
 from geo.errors import Forbidden
 from tests.etl.test_boundary_import import frame, geometry_of
 
@@ -85,8 +86,12 @@ def test_a_new_village_boundary_reshapes_its_cells_and_relinks_records(demo_sess
     before = assignments(demo_session)
     path = tmp_path / "村界.gpkg"
     frame([{"村代码": village, "村名": "新村", "geometry": new}]).to_file(path, driver="GPKG")
-    report = import_boundaries(path, demo_session, "village")
+    heard: list[tuple[str, int, int]] = []
+    report = import_boundaries(path, demo_session, "village", progress=lambda *step: heard.append(step))
     assert report.written == 1 and not report.outside
+    assert list(dict.fromkeys(phase for phase, _, _ in heard)) == list(BOUNDARY_PHASES)
+    assert [(d, t) for p, d, t in heard if p == "relink"] == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
+    assert ("write", 1, 1) in heard and all(d <= t for _, d, t in heard if t)
     assert report.reshaped["grid"] >= len(cells) // 2 and report.reshaped["village"] >= 1  # neighbours gave way
     codes = demo_session.execute(sa.text("SELECT code FROM grid_cell WHERE village_code = :v ORDER BY code"),
                                  {"v": village}).scalars().all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from etl.ledgers import PHASES, load_ledger, read_ledger
+from etl.ledgers import LEDGER_PHASES, load_ledger, read_ledger
 from tests.etl.ledger_files import (
     DISPUTE_HEADERS,
     HOTLINE_HEADERS,
@@ -79,9 +79,9 @@ def test_an_import_reports_its_phases_until_every_row_is_done(demo_session, tmp_
     frame = read_ledger(path, "disputes", chunk_rows=3, progress=lambda *report: heard.append(report))
     load_ledger(frame, demo_session, progress=lambda *report: heard.append(report))
     phases = list(dict.fromkeys(phase for phase, _, _ in heard))
-    assert phases == list(PHASES)
+    assert phases == list(LEDGER_PHASES)
     assert [done for phase, done, _ in heard if phase == "read"] == [0, 3, 6, 7]
-    for phase in PHASES:
+    for phase in LEDGER_PHASES:
         done = [(d, t) for p, d, t in heard if p == phase]
         assert done[-1][0] == done[-1][1] == 7 and all(d <= t for d, t in done), phase
 
@@ -103,3 +103,32 @@ def test_the_bulk_path_writes_and_reports_as_the_small_one(demo_session, tmp_pat
     indexes = demo_session.execute(sa.text("SELECT count(*) FROM pg_indexes WHERE tablename = 'dispute'")).scalar()
     assert indexes == 8 and demo_session.execute(sa.text(
         "SELECT summary FROM dispute WHERE ref_no = 'K4'")).scalar() == "已改"
+
+
+def test_a_large_preview_leaves_the_dispute_table_readable(demo_engine, demo_session, tmp_path, monkeypatch):
+    """Past ``BULK_ROWS`` an import rebuilds the indexes of ``dispute`` around its COPY, locking readers out until
+    it commits; a preview (rolled back anyway) copies with the indexes in place, so the dashboard reads on."""
+    from etl import ledger_writing
+
+    mine, _ = cells_in_two_townships(demo_session)
+    monkeypatch.setattr(ledger_writing, "BULK_ROWS", 3)
+    path = write_csv(tmp_path / "m.csv", DISPUTE_HEADERS, [dispute_row(f"M{i}", mine[i % 2]) for i in range(5)])
+
+    def readable() -> bool:  # a dashboard query, from another connection, while the import is in its write phase
+        with demo_engine.connect() as conn:
+            conn.execute(sa.text("SET lock_timeout = '300ms'"))
+            try:
+                conn.execute(sa.text("SELECT count(*) FROM dispute WHERE ref_no = 'M0'"))
+            except sa.exc.OperationalError:
+                return False
+            return True
+
+    def reads_during_write(dry_run: bool) -> list[bool]:
+        seen: list[bool] = []
+        load_ledger(read_ledger(path, "disputes"), demo_session, dry_run=dry_run,
+                    progress=lambda phase, done, _total: seen.append(readable()) if phase == "write" and done else None)
+        return seen
+
+    preview = reads_during_write(dry_run=True)
+    assert preview and all(preview)
+    assert not all(reads_during_write(dry_run=False))  # the real import takes the bulk path
