@@ -33,9 +33,10 @@ class Phases:
 LEDGER = Phases(LEDGER_PHASES, {"read": 0.4, "locate": 0.05, "stage": 0.1, "write": 0.3, "refresh": 0.15})
 """tests/bench/bench_import.py measured read 21 %, write 45 % of a million-row CSV and read 62 % of a
 100,000-row .xlsx; uploads (20 MB at most) lie between."""
-BOUNDARY = Phases(BOUNDARY_PHASES, {"read": 0.02, "match": 0.01, "check": 0.07, "write": 0.05, "reshape": 0.2,
-                                    "relink": 0.55, "refresh": 0.1})
-"""tests/bench/bench_boundaries.py (every village of a county): re-linking the records takes most of the time."""
+BOUNDARY = Phases(BOUNDARY_PHASES, {"read": 0.01, "match": 0.01, "check": 0.03, "write": 0.01, "reshape": 0.16,
+                                    "relink": 0.65, "refresh": 0.13})
+"""tests/bench/bench_boundaries.py (269 villages of a county, 577 cells reshaped, 15 k records re-linked, 30 s):
+re-linking 66 %, reshaping 14–17 %, refreshing 13–15 %, reading, matching and checking 3–5 %."""
 FAILED = "导入失败（服务器内部错误），没有写入任何数据：请稍后重试，或请管理员查看服务日志。"
 
 log = logging.getLogger(__name__)
