@@ -1,6 +1,7 @@
 """Benchmark: importing a generated 1,000,000-row dispute CSV and a 100,000-row dispute .xlsx.
 
     .venv/bin/python tests/bench/bench_import.py [--rows 1000000] [--xlsx-rows 100000] [--keep | --files DIR]
+                                                 [--dry-run]
 
 Runs against ``geo.db.database_url()`` (DATABASE_URL or the embedded cluster), which must hold grid
 cells (``fengqiao demo load``). Each import runs in its own process (so that its peak memory is its
@@ -8,6 +9,8 @@ own) and in a transaction that is rolled back at the end, so the database is lef
 Rows place themselves as counties do: half by coordinates, a third by grid code, the rest by village
 code; dates come in four formats. Targets: 60 s for the CSV, 90 s for the .xlsx, under 2 GB. Each phase's
 time comes from the importer's progress reports; the machine's load average is printed beside it.
+``--dry-run`` times the preview the import page runs first (new rows copied with the indexes in place,
+never the bulk path, so the dashboard's readers are not locked out).
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ def write_xlsx(frame: pd.DataFrame, path: Path) -> None:
     frame.replace("", None).to_excel(path, index=False, sheet_name="台账", engine="xlsxwriter")
 
 
-def run_one(path: Path) -> None:
+def run_one(path: Path, dry_run: bool) -> None:
     """In a child process: read, load, roll back; print timings and this process's peak memory as JSON.
 
     A database behind the newest schema is migrated inside the same transaction (PostgreSQL's DDL is
@@ -102,7 +105,7 @@ def run_one(path: Path) -> None:
         try:
             started = time.perf_counter()
             frame = read_ledger(path, "disputes", progress=progress)
-            result = load_ledger(frame, session, progress=progress)
+            result = load_ledger(frame, session, dry_run=dry_run, progress=progress)
             session.flush()
             total = time.perf_counter() - started
         finally:
@@ -120,10 +123,11 @@ def main() -> None:
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--files", type=Path, help="time the disputes.csv and disputes.xlsx kept in this folder")
+    parser.add_argument("--dry-run", action="store_true", help="time the preview (check) instead of the import")
     parser.add_argument("--run", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
-        run_one(args.run)
+        run_one(args.run, args.dry_run)
         return
     folder = args.files or Path(tempfile.mkdtemp(prefix="fengqiao-bench-"))
     csv_path, xlsx_path = folder / "disputes.csv", folder / "disputes.xlsx"
@@ -137,13 +141,14 @@ def main() -> None:
               f"({csv_path.stat().st_size / 1e6:.0f} MB), {xlsx_path} ({xlsx_path.stat().st_size / 1e6:.0f} MB)")
     for path, target in ((csv_path, 60), (xlsx_path, 90)):
         load = os.getloadavg()[0]
-        out = subprocess.run([sys.executable, __file__, "--run", str(path)], capture_output=True, text=True)
+        out = subprocess.run([sys.executable, __file__, "--run", str(path), *(["--dry-run"] if args.dry_run else [])],
+                             capture_output=True, text=True)
         if out.returncode:
             sys.exit(f"{path.name}: the import failed:\n{out.stderr}")
         figures = json.loads(out.stdout.strip().splitlines()[-1])
         c = figures["counts"]
         steps = " + ".join(f"{phase} {seconds:.1f}" for phase, seconds in figures["phases"].items())
-        print(f"{path.name}: {c['rows']:,} rows — {steps} = {figures['total_s']:.1f} s (target {target} s); "
+        print(f"{path.name}{' (preview)' if args.dry_run else ''}: {c['rows']:,} rows — {steps} = {figures['total_s']:.1f} s (target {target} s); "
               f"peak memory {figures['peak_mb']:,.0f} MB (target < 2,048 MB); new {c['new']:,}, refused {c['refused']:,}; "
               f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores")
     if not (args.keep or args.files):
