@@ -77,7 +77,7 @@ ORDER BY c.due_on, c.ref_no
 """
 
 DUE_COLUMNS = [
-    "ref_no", "received_on", "accepted_on", "county_code", "county_name", "township_code", "township_name",
+    "id", "ref_no", "received_on", "accepted_on", "county_code", "county_name", "township_code", "township_name",
     "category", "domain", "level", "is_first", "head_count", "rule", "rule_label", "article", "extension_days",
     "due_on", "days_left", "state", "owner_kind", "owner", "backlog_ref", "petitioner_name", "petitioner_phone",
 ]
@@ -98,8 +98,8 @@ def check_day(day, what: str = "截至日期") -> date:
 def due_petitions(session: Session, as_of: date, within_days: int = 7, area: str = "") -> pd.DataFrame:
     """Every petition of ``area`` whose open deadline on ``as_of`` is overdue or due within ``within_days``.
 
-    One row per petition, most urgent first (earliest due day, then ref_no). Columns ``DUE_COLUMNS``:
-    labels in Chinese for category, domain and level; ``rule`` (a key of ``geo.statutory.RULES``),
+    One row per petition, most urgent first (earliest due day, then ref_no). Columns ``DUE_COLUMNS``: the
+    petition's ``id`` and ``ref_no``; labels in Chinese for category, domain and level; ``rule`` (a key of ``geo.statutory.RULES``),
     ``rule_label`` and ``article`` from it; ``due_on``, ``days_left`` (negative when overdue), ``state``
     (``overdue``/``due_soon``, see ``STATES``); ``owner_kind`` (``leader``/``unit``) and ``owner`` (the
     leader's title and name, or the township), ``backlog_ref``; the petitioner's name and phone masked.
@@ -120,6 +120,7 @@ def due_petitions(session: Session, as_of: date, within_days: int = 7, area: str
         is_case = row["backlog_ref"] is not None
         township = row["township_name"] or row["township_code"]
         records.append({
+            "id": row["id"],
             "ref_no": row["ref_no"],
             "received_on": row["received_on"],
             "accepted_on": row["accepted_on"] if row["accepted_on"] and row["accepted_on"] <= as_of else None,

@@ -1,11 +1,12 @@
-"""法定时限 — petitions due within N days and overdue on a day, by unit or owner, with the rule behind each."""
+"""法定时限 — petitions due within N days and overdue on a day, by unit or owner, with the rule behind each;
+a supervisor may reveal one listed petitioner's name or phone (logged)."""
 
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, dcc, html, no_update
+from dash import ALL, Input, Output, ctx, dcc, html, no_update
 
-from dashboard.guard import page_callback, page_layout, scoped_area
+from dashboard.components.reveal import revealed
 from dashboard.components.supervision import (
     area_options,
     chinese_day,
@@ -17,7 +18,8 @@ from dashboard.components.supervision import (
 )
 from dashboard.database import read_session
 from dashboard.figures.supervision import due_bars
-from geo import statutory
+from dashboard.guard import page_callback, page_layout, scoped_area
+from geo import access, statutory
 from geo.deadlines import DEFINITION, GROUPINGS, MAX_WITHIN_DAYS, OWNER_KINDS, STATES, due_petitions, overdue_summary
 from geo.errors import FengqiaoError
 
@@ -28,10 +30,15 @@ callback = page_callback("clock")
 DEFAULT_WITHIN = 7
 MAX_ROWS = 200
 """Petitions listed at most (most urgent first); the summary counts all of them."""
+REVEALABLE = {"petitioner_name": "信访人姓名", "petitioner_phone": "联系电话"}
+"""Personal fields of a listed petition a supervisor may reveal here → what the page calls them."""
+REVEAL_TYPE = "ck-reveal"
+"""Type of the reveal buttons' ids: {"type": REVEAL_TYPE, "petition": id, "ref": ref_no, "field": field}."""
 
 
 @page_layout("clock")
 def layout(**_kwargs):
+    may_reveal = access.current().may("reveal")
     return html.Div(
         [
             html.H2("法定时限：临期与超期信访事项"),
@@ -61,7 +68,11 @@ def layout(**_kwargs):
                 ],
                 className="two-columns",
             ),
-            html.Div([html.H3(id="ck-list-title"), html.Div(id="ck-list", className="scroll tall")], className="panel"),
+            html.Div([html.H3(id="ck-list-title"),
+                      html.P("点击信访人或电话旁的“查看”可显示一项完整信息；每次查看都会记录。", className="hint",
+                             hidden=not may_reveal),
+                      html.Div(id="ck-revealed", className="ck-revealed", role="status", hidden=not may_reveal),
+                      html.Div(id="ck-list", className="scroll tall")], className="panel"),
             html.Details([html.Summary("法定时限与计算口径"), html.P(DEFINITION), _rules_table()],
                          className="method panel", open=False),
         ],
@@ -114,16 +125,55 @@ def update(as_of, within, area, by):
     unit_rows = [[r.name, r.overdue, r.due_soon, r.acceptance_overdue, r.handling_overdue,
                   r.max_days_overdue or "—"] for r in summary[summary["total"] > 0].itertuples()]
     units = table([heading, "已超期", "临期", "受理超期", "办理超期", "最长超期（日）"], unit_rows, table_id="ck-units-table")
-    shown = due.head(MAX_ROWS)
+    shown, may_reveal = due.head(MAX_ROWS), access.current().may("reveal")
     rows = [[r.ref_no, day_text(r.received_on), f"{r.county_name}{r.township_name}", r.category, r.level,
              r.rule_label, r.article, day_text(r.due_on), _days_text(r.days_left), STATES[r.state],
-             f"{OWNER_KINDS[r.owner_kind]}：{r.owner}", r.petitioner_name, r.petitioner_phone]
+             f"{OWNER_KINDS[r.owner_kind]}：{r.owner}", _personal(r, "petitioner_name", may_reveal),
+             _personal(r, "petitioner_phone", may_reveal)]
             for r in shown.itertuples()]
     listing = table(["编号", "收到日期", "来源", "类别", "层级", "时限", "依据", "届满日", "剩余", "状态", "责任人",
                      "信访人", "电话"], rows, table_id="ck-list-table",
                     row_classes=["overdue-row" if r.state == "overdue" else "due-soon-row" for r in shown.itertuples()])
     list_title = f"信访事项明细：共 {len(due):,} 件，显示最紧迫的 {len(shown):,} 件（个人信息已脱敏）"
     return numbers, figure, f"按{heading}汇总", units, list_title, listing, ""
+
+
+def _personal(row, field: str, may_reveal: bool):
+    """A masked cell; with a button revealing it when the user may reveal and there is something to reveal."""
+    masked = getattr(row, field)
+    if not (masked and may_reveal):
+        return masked
+    button_id = {"type": REVEAL_TYPE, "petition": int(row.id), "ref": row.ref_no, "field": field}
+    return [masked, html.Button("查看", id=button_id, n_clicks=0, className="button small secondary reveal-button",
+                                title=f"查看{REVEALABLE[field]}（将记录）")]
+
+
+@callback(
+    Output("ck-revealed", "children", allow_duplicate=True),
+    Input({"type": REVEAL_TYPE, "petition": ALL, "ref": ALL, "field": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def reveal_personal(_clicks):
+    """The clicked field of the clicked petition, in clear and logged (``geo.reveal`` checks role, area and field)."""
+    button = ctx.triggered_id
+    if not (isinstance(button, dict) and ctx.triggered[0]["value"]):
+        return no_update  # buttons drawn afresh with the list, not clicked
+    field = button.get("field")
+    return revealed("petition", button.get("petition"), field, REVEALABLE.get(str(field), "个人信息"),
+                    f"信访事项 {button.get('ref', '')}")
+
+
+@callback(
+    Output("ck-revealed", "children"),
+    Input("ck-as-of", "date"),
+    Input("ck-within", "value"),
+    Input("ck-area", "value"),
+    Input("ck-by", "value"),
+    prevent_initial_call=True,
+)
+def mask_again(*_filters):
+    """A revealed value is masked again as soon as the list is drawn anew."""
+    return ""
 
 
 def _days_text(days_left: int) -> str:

@@ -14,6 +14,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from werkzeug.exceptions import Forbidden as HttpForbidden
 
 from dashboard import exports
+from dashboard.components.reveal import failure, revealed
 from dashboard.database import read_session, write_session
 from dashboard.figures.workspace import (
     HOUSEHOLDS,
@@ -31,7 +32,6 @@ from geo.coverage import coverage
 from geo.enums import Role
 from geo.errors import FengqiaoError, InvalidInput
 from geo.linking import NeedsException, apply_suggestion, link, link_cap, move, set_link_cap, undo_last, unlink
-from geo.reveal import reveal
 from geo.suggest import suggest
 from geo.workspace import (
     household_frame,
@@ -503,15 +503,13 @@ def reveal_field(_name, _phone, township, selected_rows):
     """One personal field of the one selected household, in clear, logged; masked again on the next selection."""
     _township(township)
     field, label = REVEALABLE[ctx.triggered_id]
-    with write_session() as session:  # the reveal (or its refusal) is logged in this transaction
-        try:
-            ids = _selected_ids(selected_rows)
-            if len(ids) != 1:
-                raise InvalidInput("请只选择一户，再查看其个人信息。")
-            value = reveal(session, access.current(), "household", ids[0], field)
-        except FengqiaoError as exc:
-            return html.Span(str(exc), className="error")
-    return [f"住户 {ids[0]} 的{label}：", html.Strong(value or "（空）"), html.Span("（本次查看已记录）", className="hint")]
+    try:
+        ids = _selected_ids(selected_rows)
+        if len(ids) != 1:
+            raise InvalidInput("请只选择一户，再查看其个人信息。")
+    except FengqiaoError as exc:
+        return failure(exc)
+    return revealed("household", ids[0], field, label, f"住户 {ids[0]}")
 
 
 @callback(Output("ws-cap", "value"), Input("ws-area", "value"))

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from tests.browser.test_overview import settle
+
 pytestmark = pytest.mark.browser
 
 
@@ -65,3 +67,26 @@ def test_warnings_page_acknowledges_a_signal(demo_live_server, page):
     card = page.locator(".signal-card.acknowledged").first
     assert card.locator(".signal-reason").inner_text() == reason and "演示·县级网格督导" in card.inner_text()
     assert re.search(r"已确认\s*1\s*条", page.inner_text("#wn-summary"))
+
+
+def test_clock_page_reveals_one_phone_to_a_county_supervisor(demo_live_server, page):
+    demo_live_server.sign_in(page, "demo_county", "/clock")  # the leadership gets no reveal buttons
+    page.wait_for_selector("#ck-list-table", timeout=30_000)
+    before = page.inner_text("#ck-list-title")  # read before acting: the answer may come back at once
+    page.fill("#ck-within", "90")  # the county has nothing due within the default week at the end of the data
+    page.press("#ck-within", "Enter")
+    page.wait_for_function("t => document.querySelector('#ck-list-title').innerText !== t",
+                           arg=before, timeout=30_000)
+    page.wait_for_selector("#ck-list-table .reveal-button", timeout=30_000)
+    settle(page)  # the status line is cleared by its own callback when the filters change
+    row = page.locator("#ck-list-table tbody tr").filter(has=page.locator("td:last-child .reveal-button")).first
+    ref_no = row.locator("td").first.inner_text()
+    masked = row.locator("td").last.inner_text().replace("查看", "").strip()
+    assert "*" in masked and page.inner_text("#ck-revealed") == ""
+    row.locator("td").last.locator(".reveal-button").click()
+    page.wait_for_selector("#ck-revealed strong", timeout=30_000)
+    status = page.inner_text("#ck-revealed")
+    phone = page.inner_text("#ck-revealed strong")
+    assert f"信访事项 {ref_no} 的联系电话" in status and "本次查看已记录" in status
+    assert "*" not in phone and (phone[:3], phone[-4:]) == (masked[:3], masked[-4:])
+    page.screenshot(path=str(demo_live_server.screenshot_dir / "clock-reveal.png"))
