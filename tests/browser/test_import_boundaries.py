@@ -14,7 +14,8 @@ from tests.etl.test_boundary_reshape import reshaped_village, village_with_cells
 pytestmark = pytest.mark.browser
 
 SLOW = 60_000
-"""Milliseconds to wait for a boundary callback: the confirm reshapes, re-links and refreshes in its request."""
+"""Milliseconds to wait for a boundary report: the preview checks in its request; the import (reshape, re-link,
+refresh) runs in a worker thread whose end the page polls."""
 
 
 def settle(page):
