@@ -7,7 +7,7 @@ from pathlib import Path
 import dash
 from dash import Dash, dcc, html
 
-from dashboard import auth
+from dashboard import auth, workspace_watch
 from geo import access
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -53,4 +53,5 @@ def create_app() -> Dash:
     )
     app.layout = shell
     auth.install(app.server)
+    workspace_watch.install(app.server)
     return app

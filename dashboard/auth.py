@@ -1,7 +1,8 @@
 """Sign-in for the dashboard: the login page, the session cookie, and the per-request principal.
 
 Every request except the login page and static files must carry a live session. Page requests
-without one are sent to the login page; API requests (``/_dash-…``) get 401. A page the user's role
+without one are sent to the login page; API requests (``/_dash-…``) and a page's own background checks
+(``PASSIVE_PATHS``, which do not renew the session) get 401. A page the user's role
 may not open is answered with 403. The principal is put in ``geo.access.CURRENT`` for the request,
 which is what the callbacks' checks and the database's row-level security read.
 """
@@ -15,6 +16,7 @@ from urllib.parse import quote, urlparse
 import dash
 import flask
 
+from dashboard import workspace_watch
 from dashboard.database import write_session
 from geo import access, auth
 from geo.audit import record
@@ -23,6 +25,8 @@ from geo.errors import Forbidden
 COOKIE = "fengqiao_session"
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/_favicon.ico")
 API_PREFIX = "/_dash-"
+PASSIVE_PATHS = frozenset({workspace_watch.PATH})
+"""Requests a page makes by itself, not the user: answered like API calls, and they do not renew the session."""
 LOGIN_PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>枫桥网格 · 登录</title>
 <link rel="stylesheet" href="/assets/style.css"><link rel="stylesheet" href="/assets/login.css"></head>
@@ -109,10 +113,11 @@ def _before_request():
     flask.g.principal_token = access.CURRENT.set(None)  # nobody, until the cookie says otherwise
     if path.startswith(PUBLIC_PREFIXES):
         return None
+    passive = path in PASSIVE_PATHS
     with write_session() as session:
-        principal = auth.resolve(session, flask.request.cookies.get(COOKIE))
+        principal = auth.resolve(session, flask.request.cookies.get(COOKIE), renew=not passive)
     if principal is None:
-        if path.startswith(API_PREFIX):
+        if passive or path.startswith(API_PREFIX):
             return flask.Response("未登录或会话已过期，请重新登录。", status=401, mimetype="text/plain")
         return flask.redirect(f"/login?next={quote(flask.request.full_path.rstrip('?'))}")
     access.CURRENT.set(principal)  # the teardown restores what was there before the request

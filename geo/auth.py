@@ -129,23 +129,28 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-RESOLVE = text(
-    # Every request asks; the session row is rewritten only once a minute (idle time is kept to the minute).
+LIVE = (
     "WITH live AS (SELECT s.token_sha256, s.last_seen_at, u.username, u.role, u.region_code, u.display_name"
     "  FROM user_session s JOIN app_user u ON u.id = s.user_id"
     "  WHERE s.token_sha256 = :key AND u.active AND s.ended_at IS NULL AND s.expires_at > now()"
-    "  AND s.last_seen_at > now() - make_interval(secs => :idle)),"
-    " touched AS (UPDATE user_session s SET last_seen_at = now() FROM live"
+    "  AND s.last_seen_at > now() - make_interval(secs => :idle))"
+)
+PEEK = text(LIVE + " SELECT username, role, region_code, display_name FROM live")
+RESOLVE = text(
+    # Every request asks; the session row is rewritten only once a minute (idle time is kept to the minute).
+    LIVE + ", touched AS (UPDATE user_session s SET last_seen_at = now() FROM live"
     "  WHERE s.token_sha256 = live.token_sha256 AND live.last_seen_at < now() - interval '1 minute')"
     " SELECT username, role, region_code, display_name FROM live"
 )
 
 
-def resolve(session: Session, token: str | None) -> Principal | None:
-    """The principal of a live session (and keep it alive), or None when it ended, expired or idled out."""
+def resolve(session: Session, token: str | None, *, renew: bool = True) -> Principal | None:
+    """The principal of a live session, or None when it ended, expired or idled out. A request the user made
+    keeps the session alive (``renew``); a page's own background check must not, or it would never idle out."""
     if not token:
         return None
-    row = session.execute(RESOLVE, {"key": _token_key(token), "idle": IDLE_TIMEOUT.total_seconds()}).one_or_none()
+    row = session.execute(RESOLVE if renew else PEEK,
+                          {"key": _token_key(token), "idle": IDLE_TIMEOUT.total_seconds()}).one_or_none()
     return Principal(row.username, Role(row.role), row.region_code, row.display_name) if row else None
 
 

@@ -3,6 +3,8 @@ member names, the townships a supervisor works in. Personal data leaves here mas
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -11,6 +13,8 @@ from geo.access import Principal
 from geo.enums import RegionLevel, Role
 from geo.models import GridCell, Household, LinkChange, MemberHouseholdLink, PartyMember, Region
 from geo.privacy import mask_name, mask_phone
+
+TOWNSHIP_CODE = re.compile(r"\d{9}000")
 
 
 def townships_of(session: Session, principal: Principal) -> list[tuple[str, str]]:
@@ -71,3 +75,19 @@ def masked_member_names(session: Session, member_ids: list[int]) -> dict[int, st
 def households_of_change(session: Session, change_id: int) -> list[int]:
     """The households a link change touched."""
     return [item["household_id"] for item in session.get(LinkChange, change_id).items]
+
+
+def latest_change(session: Session, township: str) -> int:
+    """The id of the township's newest link change (0 when there is none)."""
+    return session.scalar(select(func.coalesce(func.max(LinkChange.id), 0))
+                          .where(LinkChange.township_code == township))
+
+
+def changes_since(session: Session, township: str, after: int) -> pd.DataFrame:
+    """The township's link changes newer than change ``after``: one row per household touched (id, username,
+    household_id), oldest first."""
+    rows = session.execute(select(LinkChange.id, LinkChange.username, LinkChange.items)
+                           .where(LinkChange.township_code == township, LinkChange.id > after)
+                           .order_by(LinkChange.id)).all()
+    return pd.DataFrame([(change, username, item["household_id"]) for change, username, items in rows
+                         for item in items], columns=["id", "username", "household_id"])

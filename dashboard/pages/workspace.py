@@ -4,7 +4,6 @@ move / unlink / undo, suggestions to preview and accept, coverage, and a logged 
 from __future__ import annotations
 
 import math
-import re
 from datetime import date
 
 import dash
@@ -16,6 +15,7 @@ from werkzeug.exceptions import Forbidden as HttpForbidden
 from dashboard import exports
 from dashboard.components.reveal import failure, revealed
 from dashboard.database import read_session, write_session
+from dashboard.workspace_watch import WATCH_MS
 from dashboard.figures.workspace import (
     HOUSEHOLDS,
     MEMBERS,
@@ -34,9 +34,12 @@ from geo.errors import FengqiaoError, InvalidInput
 from geo.linking import NeedsException, apply_suggestion, link, link_cap, move, set_link_cap, undo_last, unlink
 from geo.suggest import suggest
 from geo.workspace import (
+    TOWNSHIP_CODE,
+    changes_since,
     household_frame,
     household_ids,
     households_of_change,
+    latest_change,
     masked_member_names,
     member_places,
     townships_of,
@@ -47,7 +50,6 @@ dash.register_page(__name__, path="/workspace", name="党员联户", title="枫�
 
 callback = page_callback("workspace")
 
-TOWNSHIP_CODE = re.compile(r"\d{9}000")
 WORST_SHOWN = 8
 LINKED, UNLINKED = "已联户", "未联户"
 ACTIONS = {"ws-link": "link", "ws-move": "move", "ws-unlink": "unlink", "ws-undo": "undo"}
@@ -144,6 +146,8 @@ def layout(township: str | None = None, **_kwargs):
     return html.Div(
         [
             dcc.Store(id="ws-pending"),
+            dcc.Store(id="ws-seen"),
+            dcc.Interval(id="ws-watch", interval=WATCH_MS),
             dcc.Download(id="ws-download"),
             html.H2("党员联户：为网格内住户联系党员"),
             html.Div(
@@ -166,6 +170,8 @@ def layout(township: str | None = None, **_kwargs):
                 className="ws-controls",
             ),
             html.Div(id="ws-message", className="ws-message", role="status"),
+            html.Div([html.Span(id="ws-stale-text"), html.Button("更新", id="ws-refresh", n_clicks=0, className="button small")],
+                     id="ws-stale", className="ws-stale", role="status", hidden=True),
             html.Div([html.P(id="ws-exception-text"),
                       html.Button("确认例外（跨网格联系）", id="ws-confirm", n_clicks=0, className="button")],
                      id="ws-exception", className="ws-exception", hidden=True),
@@ -289,17 +295,23 @@ def _selected_ids(rows) -> list[int]:
     Output("ws-exception", "hidden"),
     Output("ws-pending", "data"),
     Output("ws-message", "children"),
+    Output("ws-seen", "data"),
+    Output("ws-stale", "hidden"),
     Input("ws-area", "value"),
 )
 def load(township):
     """A township's map (geometry included), its households' rows, its members and its coverage; whatever
-    was pending for another township is closed."""
+    was pending for another township is closed. The newest link change is read first: anything later is
+    announced by the watch."""
     try:
-        cells, names, households, members, found = township_state(_township(township))
+        township = _township(township)
+        with read_session() as session:
+            seen = latest_change(session, township)
+        cells, names, households, members, found = township_state(township)
     except FengqiaoError as exc:
-        return no_update, no_update, [], [], None, no_update, True, True, None, _message(str(exc), ok=False)
+        return no_update, no_update, [], [], None, no_update, True, True, None, _message(str(exc), ok=False), None, True
     return (workspace_map(cells, households, members), workspace_note(cells, households), _rows(households, names),
-            _member_options(members), None, _coverage_panel(found), True, True, None, "")
+            _member_options(members), None, _coverage_panel(found), True, True, None, "", seen, True)
 
 
 @callback(
@@ -510,6 +522,41 @@ def reveal_field(_name, _phone, township, selected_rows):
     except FengqiaoError as exc:
         return failure(exc)
     return revealed("household", ids[0], field, label, f"住户 {ids[0]}")
+
+
+dash.clientside_callback(
+    dash.ClientsideFunction(namespace="workspace", function_name="watchChanges"),
+    Output("ws-stale", "hidden", allow_duplicate=True),
+    Output("ws-stale-text", "children"),
+    Input("ws-watch", "n_intervals"),
+    State("ws-area", "value"),
+    State("ws-seen", "data"),
+    prevent_initial_call=True,
+)
+
+
+@callback(
+    Output("ws-message", "children", allow_duplicate=True),
+    Output("ws-map", "figure", allow_duplicate=True),
+    Output("ws-grid", "rowTransaction", allow_duplicate=True),
+    Output("ws-coverage", "children", allow_duplicate=True),
+    Output("ws-member", "options", allow_duplicate=True),
+    Output("ws-seen", "data", allow_duplicate=True),
+    Output("ws-stale", "hidden", allow_duplicate=True),
+    Input("ws-refresh", "n_clicks"),
+    State("ws-area", "value"),
+    State("ws-seen", "data"),
+    prevent_initial_call=True,
+)
+def refresh(_n, township, seen):
+    """Redraw what was changed since the page last drew the township: the rows touched, colours, loads, coverage."""
+    township = _township(township)
+    seen = seen if isinstance(seen, int) and not isinstance(seen, bool) else 0
+    with read_session() as session:
+        found = changes_since(session, township, seen)
+    message, *_, figure, rows, panel, options, _ = _changed(
+        township, "已更新为最新的联户情况。", sorted(set(found["household_id"].tolist())))
+    return message, figure, rows, panel, options, int(found["id"].max()) if len(found) else seen, True
 
 
 @callback(Output("ws-cap", "value"), Input("ws-area", "value"))

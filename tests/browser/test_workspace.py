@@ -126,3 +126,24 @@ def test_a_township_supervisor_links_by_box_selection_and_undoes(demo_live_serve
     page.goto(f"{demo_live_server}/workspace?township={other}")
     page.wait_for_selector("#forbidden", timeout=30_000)
     assert "无权访问" in page.inner_text("#forbidden")
+
+
+def test_a_colleagues_change_is_announced_and_drawn_on_update(demo_live_server, fresh_demo_db_url, page):
+    from tests.dashboard.test_workspace_watch import COLLEAGUE, link_as_colleague
+
+    demo_live_server.sign_in(page, "demo_township", "/workspace")
+    wait_map(page)
+    page.wait_for_selector("#ws-grid .ag-row", timeout=30_000)
+    settle(page)
+    assert page.is_hidden("#ws-stale")
+    engine = db.make_engine(fresh_demo_db_url)
+    households, _ = link_as_colleague(engine, demo_live_server.accounts["demo_township"][1], households=1)
+    engine.dispose()
+    page.wait_for_selector("#ws-stale:not([hidden])", timeout=45_000)  # the page asks every 15 s
+    assert f"{COLLEAGUE} 刚调整了本乡镇 1 户的联户" in page.inner_text("#ws-stale")
+    assert page.evaluate(GRID_ROW, households[0])["status"] == "未联户"  # not redrawn until asked
+    page.click("#ws-refresh")
+    page.wait_for_function("() => document.querySelector('#ws-message').innerText.includes('已更新')", timeout=30_000)
+    settle(page)
+    assert page.evaluate(GRID_ROW, households[0])["status"] == "已联户"
+    assert page.evaluate(HOUSEHOLD_POINT, households[0])["colour"] == 1 and page.is_hidden("#ws-stale")

@@ -81,7 +81,8 @@ def _refusals(owner, username: str) -> int:
 
 
 def test_the_supervisor_gets_their_townships_households_only(workspace, owner, township):
-    figure, note, rows, options, member, panel, hidden, _, pending, message = run(workspace.load, None, township)
+    figure, note, rows, options, member, panel, hidden, _, pending, message, seen, stale_hidden = run(
+        workspace.load, None, township)
     expected = set(owner.scalars(text("SELECT id FROM household WHERE township_code = :t"), {"t": township}))
     assert {row["id"] for row in rows} == expected and len(rows) == len(expected) > 1000
     assert isinstance(figure, go.Figure) and set(figure.data[workspace.HOUSEHOLDS].customdata) == expected
@@ -91,6 +92,8 @@ def test_the_supervisor_gets_their_townships_households_only(workspace, owner, t
     plain = owner.scalar(text("SELECT head_name FROM household WHERE township_code = :t LIMIT 1"), {"t": township})
     assert plain not in _text(rows)
     assert "示意" in note and "程序生成" in note and message == "" and hidden is True and pending is None
+    assert seen == owner.scalar(text("SELECT coalesce(max(id), 0) FROM link_change WHERE township_code = :t"),
+                                {"t": township}) and stale_hidden is True
     assert "联户率" in _share(panel)
 
 
@@ -248,11 +251,11 @@ def test_leadership_may_not_link(workspace, owner, signed_in):
 def test_a_reviewer_can_use_no_workspace_callback(workspace, owner, signed_in):
     signed_in(Principal("ws_reviewer", Role.REVIEWER))
     callbacks = [f for f in vars(workspace).values() if getattr(f, PAGE_ATTRIBUTE, None) == "workspace"]
-    assert len(callbacks) == 10
+    assert len(callbacks) == 11
     for function in callbacks:
         with pytest.raises(HttpForbidden):
             run(function, None, *[None] * len(inspect.signature(function).parameters))
-    assert _refusals(owner, "ws_reviewer") == 10
+    assert _refusals(owner, "ws_reviewer") == 11
     assert workspace.layout().id == "forbidden"
 
 
