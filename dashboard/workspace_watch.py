@@ -19,7 +19,8 @@ WATCH_MS = 15_000
 
 
 def changes() -> flask.Response:
-    """JSON {latest, users, households}: the newest change after ``after`` and what others did since."""
+    """JSON {users, households}: who else changed links of the township after change ``after``, and how many
+    households they touched."""
     principal = principal_for("workspace")  # 403 and logged for a role without the workspace
     township = flask.request.args.get("township", "")
     after = flask.request.args.get("after", default=0, type=int)
@@ -29,8 +30,7 @@ def changes() -> flask.Response:
     with read_session() as session:
         found = changes_since(session, township, after)
     others = found[found["username"] != principal.username]
-    return flask.jsonify(latest=int(found["id"].max()) if len(found) else after,
-                         users=sorted(set(others["username"])), households=int(others["household_id"].nunique()))
+    return flask.jsonify(users=sorted(set(others["username"])), households=int(others["household_id"].nunique()))
 
 
 def install(server: flask.Flask) -> None:

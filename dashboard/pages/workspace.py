@@ -15,7 +15,6 @@ from werkzeug.exceptions import Forbidden as HttpForbidden
 from dashboard import exports
 from dashboard.components.reveal import failure, revealed
 from dashboard.database import read_session, write_session
-from dashboard.workspace_watch import WATCH_MS
 from dashboard.figures.workspace import (
     HOUSEHOLDS,
     MEMBERS,
@@ -27,6 +26,7 @@ from dashboard.figures.workspace import (
 )
 from dashboard.geometry import level_geometry
 from dashboard.guard import check_area, page_callback, page_layout
+from dashboard.workspace_watch import WATCH_MS
 from geo import access
 from geo.coverage import coverage
 from geo.enums import Role

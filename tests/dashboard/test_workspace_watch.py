@@ -3,7 +3,6 @@ user's area, and the "更新" button that redraws what changed."""
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from geo import db
@@ -17,11 +16,12 @@ from tests.dashboard.test_workspace_page import _unlinked_pair, owner, township,
 COLLEAGUE = "colleague"
 
 
-def link_as_colleague(engine, township_code: str, households: int = 2) -> tuple[list[int], int]:
+def link_as_colleague(engine, township_code: str, households: int = 2,
+                      username: str = COLLEAGUE) -> tuple[list[int], int]:
     """Another supervisor of the township links households (committed); (households, the change's id)."""
     with db.session_factory(engine).begin() as session:
         ids, member = _unlinked_pair(session, township_code, households)
-        result = link(session, Principal(COLLEAGUE, Role.TOWNSHIP_SUPERVISOR, township_code), ids, member)
+        result = link(session, Principal(username, Role.TOWNSHIP_SUPERVISOR, township_code), ids, member)
     return ids, result.change_id
 
 
@@ -40,12 +40,13 @@ def idle_for(engine, username: str, minutes: int) -> None:
 def test_the_watch_names_colleagues_changes_only(site):
     client, engine = site
     sign_in(client, "town01")
-    quiet = client.get(f"/workspace/changes?township={TOWNSHIP}&after=0").get_json()
-    assert quiet["households"] == 0 and quiet["users"] == []
+    assert client.get(f"/workspace/changes?township={TOWNSHIP}&after=0").get_json() == {"users": [], "households": 0}
     households, change = link_as_colleague(engine, TOWNSHIP)
-    news = client.get(f"/workspace/changes?township={TOWNSHIP}&after={quiet['latest']}").get_json()
-    assert news == {"latest": change, "users": [COLLEAGUE], "households": len(households)}
+    news = client.get(f"/workspace/changes?township={TOWNSHIP}&after={change - 1}").get_json()
+    assert news == {"users": [COLLEAGUE], "households": len(households)}
     assert client.get(f"/workspace/changes?township={TOWNSHIP}&after={change}").get_json()["households"] == 0
+    _, mine = link_as_colleague(engine, TOWNSHIP, username="town01")  # one's own changes are not news
+    assert client.get(f"/workspace/changes?township={TOWNSHIP}&after={mine - 1}").get_json()["households"] == 0
 
 
 def test_the_watch_does_not_keep_the_session_alive(site):
@@ -75,7 +76,7 @@ def test_the_watch_refuses_other_areas_and_roles(site):
     assert refused == ["town01", "leader01"]
 
 
-def test_update_redraws_what_a_colleague_changed(workspace, owner, township):  # noqa: F811 (fixtures)
+def test_update_redraws_what_a_colleague_changed(workspace, owner, township):
     seen = run(workspace.load, None, township)[10]
     households, change = link_as_colleague(owner.get_bind(), township)
     message, figure, transaction, panel, options, latest, hidden = run(workspace.refresh, None, 1, township, seen)
