@@ -47,8 +47,8 @@ class Job:
     """A snapshot of one import: whose it is, where it is, and how it ended."""
 
     username: str
-    phases: Phases = LEDGER
-    phase: str = "read"
+    phases: Phases
+    phase: str
     done: int = 0
     total: int = 0
     result: Any = None

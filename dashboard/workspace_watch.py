@@ -12,7 +12,8 @@ import flask
 
 from dashboard.database import read_session
 from dashboard.guard import check_area, principal_for
-from geo.workspace import TOWNSHIP_CODE, changes_since
+from geo.linking import TOWNSHIP_CODE
+from geo.workspace import changes_since
 
 PATH = "/workspace/changes"
 WATCH_MS = 15_000

@@ -43,6 +43,7 @@ from geo.privacy import mask_name
 
 MAX_IDS_SHOWN = 8
 MAX_CAP = 100
+TOWNSHIP_CODE = re.compile(r"\d{9}000")
 LOCK_MEMBER, LOCK_HOUSEHOLD = 0x66710001, 0x66710002
 """Advisory-lock namespaces (first key) of members and households; the second key is the id."""
 GAINING_KINDS = ("link", "move", "accept_suggestion")
@@ -181,7 +182,7 @@ def member_cap(session: Session, member_id: int) -> int:
 
 def set_link_cap(session: Session, actor: Principal, township_code: str, cap: int) -> None:
     """Set a township's cap (1–100 households per member); members already above it stay linked."""
-    if not (isinstance(township_code, str) and re.fullmatch(r"\d{9}000", township_code)):
+    if not (isinstance(township_code, str) and TOWNSHIP_CODE.fullmatch(township_code)):
         raise InvalidInput(f"乡镇（街道）代码应为 12 位数字：{township_code!r}。")
     if isinstance(cap, bool) or not isinstance(cap, Integral) or not 1 <= cap <= MAX_CAP:
         raise InvalidInput(f"联户上限应为 1 到 {MAX_CAP} 之间的整数，收到 {cap!r}。")

@@ -3,8 +3,6 @@ member names, the townships a supervisor works in. Personal data leaves here mas
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -13,8 +11,6 @@ from geo.access import Principal
 from geo.enums import RegionLevel, Role
 from geo.models import GridCell, Household, LinkChange, MemberHouseholdLink, PartyMember, Region
 from geo.privacy import mask_name, mask_phone
-
-TOWNSHIP_CODE = re.compile(r"\d{9}000")
 
 
 def townships_of(session: Session, principal: Principal) -> list[tuple[str, str]]:

@@ -31,10 +31,19 @@ from geo import access
 from geo.coverage import coverage
 from geo.enums import Role
 from geo.errors import FengqiaoError, InvalidInput
-from geo.linking import NeedsException, apply_suggestion, link, link_cap, move, set_link_cap, undo_last, unlink
+from geo.linking import (
+    TOWNSHIP_CODE,
+    NeedsException,
+    apply_suggestion,
+    link,
+    link_cap,
+    move,
+    set_link_cap,
+    undo_last,
+    unlink,
+)
 from geo.suggest import suggest
 from geo.workspace import (
-    TOWNSHIP_CODE,
     changes_since,
     household_frame,
     household_ids,
