@@ -42,11 +42,11 @@ from scipy.stats import poisson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.access import Principal
+from geo.access import Principal, require_action
 from geo.audit import record
 from geo.deadlines import check_day
 from geo.enums import DisputeDomain, LodgedLevel, RiskLevel, SignalKind
-from geo.errors import InvalidInput
+from geo.errors import InvalidInput, NotFound
 from geo.kpis import LOCAL_TIMEZONE
 from geo.models.signals import SignalAck
 from geo.privacy import mask_name
@@ -385,30 +385,45 @@ MAX_NOTE_LENGTH = 500
 _KEY = re.compile(r"(?P<kind>[a-z_]+):(?P<subject>[0-9A-Za-z_-]+):(?P<day>\d{4}-\d{2}-\d{2})")
 
 
-def acknowledge(session: Session, key: str, unit_code: str, by: Principal, note: str | None = None) -> SignalAck:
-    """Record that ``by`` acknowledged the signal ``key`` (with an optional note), in the audit log too.
-
-    The kind and day are read from the key (``kind:subject:day``). Acknowledgements are only ever added:
-    acknowledging again adds a second row, and the table refuses updates and deletes.
-    """
-    match = _KEY.fullmatch(key or "")
+def find_signal(session: Session, key: str) -> dict:
+    """The signal ``key`` (``kind:subject:day``) as ``compute_signals`` raises it for its day, under the
+    session's scope: a signal the caller may not see is not found."""
+    match = _KEY.fullmatch(key or "") if isinstance(key, str) else None
     if match is None or match["kind"] not in KIND_ORDER:
         raise InvalidInput(f"预警编号“{key}”无效：请在预警列表中选择一条预警再确认。")
     try:
         day = date.fromisoformat(match["day"])
     except ValueError as exc:
         raise InvalidInput(f"预警编号“{key}”中的日期无效：请在预警列表中选择一条预警再确认。") from exc
-    if not re.fullmatch(r"\d{12}|\d{15}", unit_code or ""):
-        raise InvalidInput(f"预警单元代码“{unit_code}”无效：应为 12 位乡镇（村）或 15 位网格代码。")
-    note = (note or "").strip() or None
-    if note and len(note) > MAX_NOTE_LENGTH:
+    signals = compute_signals(session, day)
+    found = signals[signals["signal_key"] == key]
+    if found.empty:
+        raise NotFound(f"找不到预警“{key}”，或其不在您的查看范围内：请刷新预警列表后再确认。")
+    return found.iloc[0].to_dict()
+
+
+def acknowledge(session: Session, key: str, by: Principal, note: str | None = None) -> dict:
+    """Record that ``by`` acknowledged the signal ``key`` (with an optional note), in the audit log too.
+
+    The signal is looked up (``find_signal``) and its unit, kind and day come from it, never from the
+    caller: ``by`` must be allowed to acknowledge in that unit (``Forbidden`` otherwise). Acknowledgements
+    are only ever added: acknowledging again adds a second row, and the table refuses updates and deletes.
+    Returns the signal acknowledged.
+    """
+    if note is not None and not isinstance(note, str):
+        raise InvalidInput("备注应为文字。")
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE_LENGTH:
         raise InvalidInput(f"备注过长（{len(note)} 字）：请不超过 {MAX_NOTE_LENGTH} 字。")
-    ack = SignalAck(signal_key=key, day=day, kind=SignalKind(match["kind"]), unit_code=unit_code,
-                    acknowledged_by=by.display_name or by.username, note=note)
+    signal = find_signal(session, key)
+    require_action(by, "acknowledge", signal["unit_code"])
+    ack = SignalAck(signal_key=key, day=date.fromisoformat(key[-10:]), kind=SignalKind(signal["kind"]),
+                    unit_code=signal["unit_code"], acknowledged_by=by.display_name or by.username, note=note or None)
     session.add(ack)
     session.flush()
-    record(session, by.username, "acknowledge_signal", f"signal_ack/{ack.id}", {"signal_key": key, "unit_code": unit_code})
-    return ack
+    record(session, by.username, "acknowledge_signal", f"signal_ack/{ack.id}",
+           {"signal_key": key, "unit_code": signal["unit_code"]})
+    return signal
 
 
 ACK_COLUMNS = ["signal_key", "day", "kind", "unit_code", "acknowledged_by", "acknowledged_at", "note"]

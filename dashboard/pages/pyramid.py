@@ -94,8 +94,8 @@ def _filters(period, area, categories, domains) -> tuple:
     Input("py-domains", "value"),
 )
 def update(period, area, categories, domains):
-    start, end, area, categories, domains = _filters(period, area, categories, domains)
     try:
+        start, end, area, categories, domains = _filters(period, area, categories, domains)
         with read_session() as session:
             counts = level_counts(session, start, end, area, categories, domains)
             trend = inversion_trend(session, start, end, area, categories, domains)
@@ -123,19 +123,22 @@ def update(period, area, categories, domains):
 )
 def drill(bar_click, flow_click, period, area, categories, domains):
     """The petitions behind a clicked bar (a level) or flow (origin → level, or level → outcome)."""
-    start, end, area, categories, domains = _filters(period, area, categories, domains)
     if access.current().person_prefix is None:
         return "信访事项明细", html.P("评审角色只查看汇总数据，不显示具体信访事项。", className="hint", id="py-no-records")
     selection = {}
     if ctx.triggered_id == "py-pyramid" and bar_click:
-        selection["level"] = bar_click["points"][0]["customdata"]
+        selection = {"level": _clicked(bar_click).get("customdata")}
     elif ctx.triggered_id == "py-sankey" and flow_click:
-        selection = _flow_selection(flow_click["points"][0])
-    if not selection:
+        selection = _flow_selection(_clicked(flow_click))
+    if not any(selection.values()):
         return "信访事项明细", html.P("点击金字塔的某一层或流向图中的一条流向，查看其中的信访事项（个人信息已脱敏）。",
                                    className="hint")
-    with read_session() as session:
-        rows = petitions_behind(session, start, end, area, categories, domains, **selection)
+    try:
+        start, end, area, categories, domains = _filters(period, area, categories, domains)
+        with read_session() as session:
+            rows = petitions_behind(session, start, end, area, categories, domains, **selection)
+    except FengqiaoError as exc:
+        return "信访事项明细", html.P(str(exc), className="error", role="alert", id="py-drill-error")
     header = html.Tr([html.Th(t) for t in ("编号", "登记日期", "类别", "领域", "层级", "初/重", "人数", "状态",
                                              "信访人", "电话", "受理期限", "办理期限", "超期")])
     body = [
@@ -157,9 +160,16 @@ def _overdue_text(row) -> str:
     return "、".join(flags) or "—"
 
 
+def _clicked(click) -> dict:
+    """The first point of a figure's clickData ({} when the data are not a click's)."""
+    points = click.get("points") if isinstance(click, dict) else None
+    return points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else {}
+
+
 def _flow_selection(point: dict) -> dict:
     """A clicked Sankey link → filters, from the link's customdata [text, level, origin, outcome]."""
-    _, level, origin, outcome = point.get("customdata") or [None, None, None, None]
+    data = point.get("customdata")
+    _, level, origin, outcome = data if isinstance(data, list) and len(data) == 4 else [None] * 4
     selection = {"level": level} if level else {}
     if origin:
         selection["origin"] = origin

@@ -12,10 +12,10 @@ from dashboard.database import read_session, write_session
 from dashboard.figures.maps import source_note
 from dashboard.figures.signals import signal_map, signal_patch, unit_severity
 from dashboard.geometry import level_geometry
-from dashboard.guard import check_write, page_callback, page_layout, scoped_area
+from dashboard.guard import check_write, page_callback, page_layout, refuse, scoped_area
 from geo.boundaries import scope_prefix
 from geo.enums import SignalKind
-from geo.errors import FengqiaoError
+from geo.errors import FengqiaoError, Forbidden, NotFound
 from geo.kpis import LOCAL_TIMEZONE
 from geo.signals import (
     DEFINITIONS,
@@ -166,7 +166,7 @@ def _cards(signals, acks, earlier) -> list:
                 html.Div([
                     dcc.Input(id={"type": "wn-ack-note", "key": row.signal_key}, type="text", maxLength=MAX_NOTE_LENGTH,
                               placeholder="备注：核实或处置情况（可选）", className="text-input ack-note"),
-                    html.Button("确认", id={"type": "wn-ack", "key": row.signal_key}, value=row.unit_code, n_clicks=0,
+                    html.Button("确认", id={"type": "wn-ack", "key": row.signal_key}, n_clicks=0,
                                 className="button small ack-button"),
                 ], className="ack-form"),
             ],
@@ -216,31 +216,35 @@ def _ack_view(acks, earlier=None) -> list:
     Output({"type": "wn-ack-note", "key": MATCH}, "value"),
     Input({"type": "wn-ack", "key": MATCH}, "n_clicks"),
     State({"type": "wn-ack", "key": MATCH}, "id"),
-    State({"type": "wn-ack", "key": MATCH}, "value"),
     State({"type": "wn-ack-note", "key": MATCH}, "value"),
-    State({"type": "wn-card", "key": MATCH}, "className"),
     prevent_initial_call=True,
 )
-def acknowledge_signal(n_clicks, button_id, unit_code, note, class_name):
-    """Record an acknowledgement (never replacing an earlier one) and show every acknowledgement of the signal."""
+def acknowledge_signal(n_clicks, button_id, note):
+    """Record an acknowledgement (never replacing an earlier one) and show every acknowledgement of the signal.
+
+    Only the signal's key comes from the page: its unit (for the area check) and severity are looked up.
+    """
     if not n_clicks:
         return no_update, no_update, no_update
-    key = button_id["key"]
-    principal = check_write("acknowledge", unit_code)
-    error = None
+    key = button_id.get("key") if isinstance(button_id, dict) else None
+    principal = check_write("acknowledge")
+    signal, error = None, None
     try:
         with write_session() as session:
-            acknowledge(session, key, unit_code, principal, note)
+            signal = acknowledge(session, key, principal, note)
+    except Forbidden as exc:
+        raise refuse(str(exc), {"action": "acknowledge", "signal_key": str(key)[:80]}) from None
+    except NotFound as exc:  # outside the user's scope, or not raised that day: logged, and said on the card
+        refuse(str(exc), {"action": "acknowledge", "signal_key": str(key)[:80]})
+        error = str(exc)
     except FengqiaoError as exc:
         error = str(exc)
     with read_session() as session:
-        acks = acknowledgements(session, [key])
+        acks = acknowledgements(session, [key] if isinstance(key, str) else [])
     view = _ack_view(acks)
     if error:
         return view + [html.P(error, className="error", role="alert")], no_update, no_update
-    severity = next((int(part[len("sev-border-"):]) for part in (class_name or "").split()
-                     if part.startswith("sev-border-")), 1)
-    return view, _card_class(severity, True), ""
+    return view, _card_class(int(signal["severity"]), True), ""
 
 
 @callback(

@@ -60,6 +60,22 @@ def test_clicking_a_bar_or_a_flow_lists_the_petitions_masked(on_demo):
     assert "县级" in text and "赴京" not in text
 
 
+@pytest.mark.parametrize("trigger, click", [
+    ("py-sankey.clickData", {"points": [{"customdata": ["初信初访", "county", "411522", ""]}]}),  # another county
+    ("py-sankey.clickData", {"points": [{"customdata": ["初信初访", "moon", "", ""]}]}),
+    ("py-pyramid.clickData", {"points": [{"customdata": "moon"}]}),
+    ("py-pyramid.clickData", {"points": "x"}),
+    ("py-sankey.clickData", {"points": [{"customdata": 7}]}),
+])
+def test_a_forged_drill_is_answered_with_a_message(on_demo, signed_in, trigger, click):
+    pyramid, _ = on_demo
+    signed_in(Principal("py_county", Role.COUNTY_SUPERVISOR, "411502"))
+    bar, flow = (click, None) if trigger == "py-pyramid.clickData" else (None, click)
+    title, answer = run(pyramid.drill, trigger, bar, flow, YEAR_2024, "", None, None)
+    assert title == "信访事项明细" and getattr(answer, "id", None) != "py-drill-table"
+    assert answer.children and isinstance(answer.children, str)
+
+
 def test_review_page_compares_chosen_counties(on_demo):
     _, review = on_demo
     scores, trend, comparison, radar, changes, error = run(review.update, None, 2025, ["411502", "411522"], None)

@@ -151,38 +151,59 @@ def test_warnings_filters(on_demo, demo_session):
     assert len(cards) - 1 == int((signals["county_code"] == "411522").sum())
 
 
+def _severity(card) -> int:
+    return int(next(part for part in card.className.split() if part.startswith("sev-border-"))[len("sev-border-"):])
+
+
 def test_acknowledging_writes_a_row_and_shows_who(fresh_demo_db_url, dashboard_on, pages, signed_in):
     dashboard_on(fresh_demo_db_url)
     warnings = pages["warnings"]
     engine = db.make_engine(fresh_demo_db_url)
     with db.session_factory(engine)() as session:
         day = last_data_day(session)
+        units = compute_signals(session, day).set_index("signal_key")["unit_code"]
     _, _, _, cards, _ = run(warnings.update, None, day.isoformat(), "township", "", None)
     card = cards[1]
     key = card.id["key"]
+    unit = units[key]
     button = _find(card, {"type": "wn-ack", "key": key})
     with pytest.raises(HttpForbidden):  # the city leadership reads everything and writes nothing
-        run(warnings.acknowledge_signal, None, 1, button.id, button.value, "已核实", card.className)
-    signed_in(Principal("li", Role.COUNTY_SUPERVISOR, button.value[:6], "李督查"))
-    status, class_name, note = run(warnings.acknowledge_signal, None, 1, button.id, button.value, "已核实，网格员跟进",
-                                   card.className)
-    assert "acknowledged" in class_name and note == ""
+        run(warnings.acknowledge_signal, None, 1, button.id, "已核实")
+    signed_in(Principal("li", Role.COUNTY_SUPERVISOR, unit[:6], "李督查"))
+    status, class_name, note = run(warnings.acknowledge_signal, None, 1, button.id, "已核实，网格员跟进")
+    assert "acknowledged" in class_name and f"sev-border-{_severity(card)}" in class_name
+    assert note == ""
     assert run(warnings.count_acknowledged, None, [class_name], day.isoformat(), "", None) == "1"
     assert run(warnings.count_acknowledged, None, [class_name], day.isoformat(), "", ["spike"]) == "0"
     assert "李督查" in _text(status) and "已核实，网格员跟进" in _text(status)
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT signal_key, day, kind, unit_code, acknowledged_by, note FROM signal_ack")).all()
-    assert rows == [(key, day, key.split(":")[0], button.value, "李督查", "已核实，网格员跟进")]
+    assert rows == [(key, day, key.split(":")[0], unit, "李督查", "已核实，网格员跟进")]
     with engine.connect() as conn:
         audit = conn.execute(sa.text("SELECT username, target FROM audit_log WHERE action = 'acknowledge_signal'")).all()
     assert [row.username for row in audit] == ["li"] and audit[0].target.startswith("signal_ack/")
-    # A unit outside the supervisor's county is refused, and nothing is written.
-    outside = next(c for c in cards[1:] if not _find(c, {"type": "wn-ack", "key": c.id["key"]}).value.startswith(button.value[:6]))
-    other = _find(outside, {"type": "wn-ack", "key": outside.id["key"]})
-    with pytest.raises(HttpForbidden):
-        run(warnings.acknowledge_signal, None, 1, other.id, other.value, "", outside.className)
+    # Another county's signal: the unit is the signal's own, whatever the page sends (the page no longer
+    # sends a unit at all); under the supervisor's scope it is not found. Refused on the card, logged,
+    # nothing written.
+    outside = next(c for c in cards[1:] if not units[c.id["key"]].startswith(unit[:6]))
+    status, class_name, _ = run(warnings.acknowledge_signal, None, 1, {"type": "wn-ack", "key": outside.id["key"]}, "")
+    assert class_name is no_update and "找不到预警" in _text(status)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM signal_ack")).scalar() == 1
+        refused = conn.execute(sa.text("SELECT detail->>'signal_key' FROM audit_log WHERE action = 'refused'"
+                                       " AND username = 'li'")).scalars().all()
+    assert refused == [outside.id["key"]]
+    # A township supervisor of that county may acknowledge only the signals of their own township.
+    neighbour = next(k for k, u in units.items() if u[:6] == unit[:6] and u[:9] != unit[:9])
+    signed_in(Principal("wu", Role.TOWNSHIP_SUPERVISOR, unit[:9] + "000", "吴"))
+    status, class_name, _ = run(warnings.acknowledge_signal, None, 1, {"type": "wn-ack", "key": neighbour}, "")
+    assert class_name is no_update and "找不到预警" in _text(status)
+    signed_in(Principal("li", Role.COUNTY_SUPERVISOR, unit[:6], "李督查"))
+    # A made-up key, or one that is not a string, is answered on the card, never with a traceback.
+    for forged in ({"type": "wn-ack", "key": f"spike:{unit}:{day}x"}, {"type": "wn-ack", "key": ["x"]},
+                   {"type": "wn-ack", "key": f"escalation:XF0:{day}"}):
+        status, class_name, _ = run(warnings.acknowledge_signal, None, 1, forged, "")
+        assert class_name is no_update and "预警" in _text(status)
     # Drawn again, the card shows the acknowledgement.
     _, _, summary, cards, _ = run(warnings.update, None, day.isoformat(), "township", "", None)
     again = next(c for c in cards[1:] if c.id["key"] == key)

@@ -285,3 +285,31 @@ def test_the_township_sets_its_cap_and_loads_are_judged_against_it(workspace, ow
     assert [tuple(row) for row in logged] == [("ws_township", "5")]
     refused, *rest = run(workspace.save_cap, "ws-cap-save.n_clicks", 2, township, 500)
     assert "1 到 100" in _text(refused) and all(part is no_update for part in rest)
+
+
+def test_forged_ids_in_the_townships_own_request_are_refused_and_nothing_changes(workspace, owner, township):
+    """The page's township is the supervisor's own, but the rows, member and suggestion name another
+    township's records: every id is checked against the database, never trusted from the page."""
+    elsewhere = owner.execute(text(
+        "SELECT DISTINCT h.township_code FROM household h WHERE left(h.township_code, 6) <> :county AND NOT EXISTS"
+        " (SELECT 1 FROM member_household_link l WHERE l.household_id = h.id AND l.valid_to IS NULL)"
+        " ORDER BY 1 LIMIT 1"), {"county": township[:6]}).scalar_one()
+    other, member = _unlinked_pair(owner, elsewhere)
+    own, own_member = _unlinked_pair(owner, township)
+    links = "SELECT count(*) FROM member_household_link WHERE valid_to IS NULL"
+    before = owner.execute(text(links)).scalar()
+    forged = [
+        (workspace.change, ("ws-link.n_clicks", 1, 0, 0, 0, 0, township, [{"id": h, "status": "未联户"} for h in other],
+                            own_member, None)),
+        (workspace.change, ("ws-link.n_clicks", 1, 0, 0, 0, 0, township, [{"id": h, "status": "未联户"} for h in own],
+                            member, None)),
+        (workspace.accept, ("ws-accept-all.n_clicks", 1, 0, township,
+                            [{"household_id": h, "member_id": own_member} for h in other], None)),
+        (workspace.change, ("ws-confirm.n_clicks", 0, 0, 0, 0, 1, township, [], None,
+                            {"kind": "link", "member": own_member, "households": other, "skipped": 0})),
+    ]
+    for function, arguments in forged:
+        message, *_ = run(function, *arguments)
+        assert "不在您的管辖范围内" in _text(message) or "找不到" in _text(message)
+    assert owner.execute(text(links)).scalar() == before
+    assert _refusals(owner, "ws_township") >= len(forged)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from geo.access import Principal
 from geo.aggregates import refresh_aggregates
 from geo.enums import Role
-from geo.errors import InvalidInput
+from geo.errors import Forbidden, InvalidInput, NotFound
 from geo.signals import (
     COLLECTIVE_HOUSEHOLDS,
     REPEAT_PETITIONS,
@@ -292,40 +292,59 @@ def by(username: str, name: str) -> Principal:
     return Principal(username, Role.COUNTY_SUPERVISOR, S1[:6], name)
 
 
-def test_acknowledging_adds_rows_that_cannot_be_changed_or_removed(session):
-    key = f"spike:{S1}:{D}"
-    acknowledge(session, key, S1, by("li", "李督查"), "已电话核实，网格员跟进")
-    acknowledge(session, key, S1, by("wang", "王科长"))
+def test_acknowledging_adds_rows_that_cannot_be_changed_or_removed(petition_data):
+    session, key = petition_data, f"escalation:E2:{D}"
+    acknowledge(session, key, by("li", "李督查"), "已电话核实，网格员跟进")
+    signal = acknowledge(session, key, by("wang", "王科长"))
+    assert signal["unit_code"] == S1 and signal["severity"] == 2
     acks = acknowledgements(session, [key])
     assert acks[["acknowledged_by", "kind", "day", "unit_code"]].values.tolist() == [
-        ["李督查", "spike", D, S1], ["王科长", "spike", D, S1]]
+        ["李督查", "escalation", D, S1], ["王科长", "escalation", D, S1]]
     assert acks["note"].iat[0] == "已电话核实，网格员跟进" and acks["note"].isna().iat[1]
     for statement in ("UPDATE signal_ack SET note = 'x'", "DELETE FROM signal_ack", "TRUNCATE signal_ack"):
         with pytest.raises(IntegrityError, match="append-only"):
             with session.begin_nested():
                 session.execute(sa.text(statement))
     assert len(acknowledgements(session, [key])) == 2
-    assert acknowledged_count(session, [key, f"spike:{S2}:{D}"]) == 1
+    assert acknowledged_count(session, [key, f"escalation:E3:{D}"]) == 1
     logged = session.execute(sa.text("SELECT username, detail->>'signal_key' FROM audit_log"
                                      " WHERE action = 'acknowledge_signal' ORDER BY id")).all()
     assert [tuple(row) for row in logged] == [("li", key), ("wang", key)]
 
 
-@pytest.mark.parametrize("key, unit, note, message", [
-    (f"spike:{S1}:{D}", S1, "注" * 501, "备注过长"),
-    (f"planet:{S1}:{D}", S1, None, "预警编号"),
-    (f"spike:{S1}:2024-02-30", S1, None, "日期无效"),
-    (f"spike:{S1}:{D}", "4115", None, "单元代码"),
+def test_the_unit_of_an_acknowledgement_is_the_signals_own(petition_data):
+    # E3 was lodged from 光山县 (S3): a 浉河区 supervisor may not acknowledge it, whatever unit they claim.
+    with pytest.raises(Forbidden, match="不在您的管辖范围"):
+        acknowledge(petition_data, f"escalation:E3:{D}", by("zhang", "张三"))
+    assert petition_data.execute(sa.text("SELECT count(*) FROM signal_ack")).scalar() == 0
+    acknowledge(petition_data, f"escalation:E3:{D}", Principal("zhao", Role.COUNTY_SUPERVISOR, S3[:6], "赵"))
+    assert acknowledgements(petition_data, [f"escalation:E3:{D}"])["unit_code"].tolist() == [S3]
+
+
+@pytest.mark.parametrize("key, note, error, message", [
+    (f"escalation:E2:{D}", "注" * 501, InvalidInput, "备注过长"),
+    (f"escalation:E2:{D}", ["注"], InvalidInput, "备注应为文字"),
+    (f"planet:{S1}:{D}", None, InvalidInput, "预警编号"),
+    (f"spike:{S1}:2024-02-30", None, InvalidInput, "日期无效"),
+    (None, None, InvalidInput, "预警编号"),
+    (f"escalation:E1:{D}", None, NotFound, "找不到预警"),  # E1 raises no signal
+    (f"escalation:E2:{D - timedelta(days=1)}", None, NotFound, "找不到预警"),
 ])
-def test_an_acknowledgement_is_checked(session, key, unit, note, message):
-    with pytest.raises(InvalidInput, match=message):
-        acknowledge(session, key, unit, by("zhang", "张三"), note)
+def test_an_acknowledgement_is_checked(petition_data, key, note, error, message):
+    with pytest.raises(error, match=message):
+        acknowledge(petition_data, key, by("zhang", "张三"), note)
+
+
+def _ack_row(session, key: str, unit: str, name: str, note: str | None = None) -> None:
+    session.execute(sa.text("INSERT INTO signal_ack (signal_key, day, kind, unit_code, acknowledged_by, note)"
+                            " VALUES (:key, CAST(:day AS date), :kind, :unit, :name, :note)"),
+                    {"key": key, "day": key[-10:], "kind": key.split(":")[0], "unit": unit, "name": name, "note": note})
 
 
 def test_earlier_acknowledgements_of_the_same_subject(session):
-    acknowledge(session, f"spike:{S1}:{D - timedelta(days=2)}", S1, by("a", "甲"), "第一次")
-    acknowledge(session, f"spike:{S1}:{D - timedelta(days=1)}", S1, by("b", "乙"), "第二次")
-    acknowledge(session, f"spike:{S2}:{D - timedelta(days=1)}", S2, by("c", "丙"))
-    acknowledge(session, f"spike:{S1}:{D}", S1, by("d", "丁"))  # today's own: not "earlier"
+    _ack_row(session, f"spike:{S1}:{D - timedelta(days=2)}", S1, "甲", "第一次")
+    _ack_row(session, f"spike:{S1}:{D - timedelta(days=1)}", S1, "乙", "第二次")
+    _ack_row(session, f"spike:{S2}:{D - timedelta(days=1)}", S2, "丙")
+    _ack_row(session, f"spike:{S1}:{D}", S1, "丁")  # today's own: not "earlier"
     earlier = earlier_acknowledgements(session, [f"spike:{S1}:{D}", f"collective:{S1}:{D}"], D)
     assert earlier[["for_key", "acknowledged_by", "note"]].values.tolist() == [[f"spike:{S1}:{D}", "乙", "第二次"]]
