@@ -60,6 +60,8 @@ class LedgerFrame:
     notes: list[str] = field(default_factory=list)
     encoding: str | None = None
     crs: str = "EPSG:4326"
+    columns: list[dict] = field(default_factory=list)
+    """Every column of the file and what became of it: sheet, header, field (None: not imported), how."""
 
     @property
     def total(self) -> int:
@@ -67,27 +69,36 @@ class LedgerFrame:
 
 
 def read_ledger(path: str | Path, kind: ImportKind | str, *, crs: str | None = None, display_name: str | None = None,
-                max_unpacked: int = MAX_UNPACKED_BYTES, chunk_rows: int | None = None,
-                progress: Progress = no_progress) -> LedgerFrame:
+                mapping: dict[str, str | None] | None = None, max_unpacked: int = MAX_UNPACKED_BYTES,
+                chunk_rows: int | None = None, progress: Progress = no_progress) -> LedgerFrame:
     """Parse and validate a ledger file; no database. ``crs`` is that of its coordinates (default EPSG:4326).
 
+    ``mapping`` (normalised header → field name, or None for a column not to import; see
+    ``etl.ledger_mapping``) decides for the headers it names; the others are matched by alias.
     ``progress("read", rows read, rows the file seems to hold)`` is called after each chunk.
     """
     kind = ImportKind(kind)
     spec = SPECS[kind]
+    mapping = dict(mapping or {})
+    unknown = sorted({str(v) for v in mapping.values() if v is not None and v not in FIELDS[kind]})
+    if unknown:
+        raise InvalidInput(f"列对应中的字段“{'、'.join(unknown)}”不是{kind.label}的字段：请重新设置列对应。")
     known = known_headers(spec.fields)
     transform = to_wgs84(parse_crs(crs))
     options = {"chunk_rows": chunk_rows} if chunk_rows else {}
-    table = open_table(path, display_name, recognise=known.get, max_unpacked=max_unpacked, **options)
+    recognise = {**known, **{h: name or SKIPPED for h, name in mapping.items()}}.get
+    table = open_table(path, display_name, recognise=recognise, max_unpacked=max_unpacked, **options)
     mappings: dict[str | None, dict[int, str]] = {}
     headers: dict[str | None, list[str]] = {}
+    columns: list[dict] = []
     records, problems, rows = [], [], []
     offset, seen = 0, 0
     progress("read", 0, table.rows_expected)
     for chunk in table.chunks():
         seen += len(chunk.rows)
         if chunk.sheet not in mappings:
-            mappings[chunk.sheet] = _map_headers(chunk.headers, spec, known, table.display_name, chunk.sheet, table.notes)
+            mappings[chunk.sheet] = _map_headers(chunk.headers, spec, known, mapping, table.display_name, chunk.sheet,
+                                                 columns, table.notes)
             headers[chunk.sheet] = chunk.headers
         width = len(chunk.headers)
         raw = _joined(chunk.cells, range(width))
@@ -129,7 +140,7 @@ def read_ledger(path: str | Path, kind: ImportKind | str, *, crs: str | None = N
     records, duplicates = _deduplicate(records, spec, all_rows)
     refused = pd.concat([refused, duplicates], ignore_index=True)
     return LedgerFrame(kind, table.display_name, _sha256(Path(path)), records, refused, all_rows, headers,
-                       table.notes, table.encoding, crs or "EPSG:4326")
+                       table.notes, table.encoding, crs or "EPSG:4326", columns)
 
 
 def _joined(cells: pd.DataFrame, positions) -> np.ndarray:
@@ -155,22 +166,36 @@ def _where(file: str, sheet: str | None) -> str:
     return f"文件 {file}" + (f" 的工作表“{sheet}”" if sheet else "")
 
 
-def _map_headers(headers: list[str], spec: LedgerSpec, known: dict[str, str], file: str, sheet: str | None,
-                 notes: list[str]) -> dict[int, str]:
-    """Header position → field; a column given twice, or a required one missing, refuses the file."""
+SKIPPED = "\x00skip"
+"""What ``recognise`` answers for a header the mapping marks “不导入” (a known header, imported as nothing)."""
+HOW = {"alias": "表头一致", "mapping": "按列对应", "skipped": "不导入（按列对应）", "unknown": "未识别，未导入"}
+
+
+def _map_headers(headers: list[str], spec: LedgerSpec, known: dict[str, str], mapping: dict[str, str | None],
+                 file: str, sheet: str | None, columns: list[dict], notes: list[str]) -> dict[int, str]:
+    """Header position → field (``mapping`` first, then the aliases); every column's outcome goes to ``columns``.
+
+    A field given by two columns, or a required one missing, refuses the file.
+    """
     fields = FIELDS[spec.kind]
-    mapping, seen, unknown = {}, {}, []
+    positions, seen, unknown = {}, {}, []
     for position, header in enumerate(headers):
-        name = known.get(normalise_header(header))
+        if not header.strip():
+            continue
+        key = normalise_header(header)
+        name = mapping[key] if key in mapping else known.get(key)
+        how = ("mapping" if name else "skipped") if key in mapping else ("alias" if name else "unknown")
+        columns.append({"sheet": sheet, "header": header.strip(), "field": name, "label": fields[name].label if name else None,
+                        "how": HOW[how]})
+        if how == "unknown":
+            unknown.append(header.strip())
         if name is None:
-            if header.strip():
-                unknown.append(header.strip())
             continue
         if name in seen:
             raise InvalidInput(f"{_where(file, sheet)}的“{header}”列与“{seen[name]}”列重复（都表示{fields[name].label}）："
-                               "请删去其中一列后重新导入。")
+                               "请删去其中一列，或在列对应中把其中一列设为“不导入”，然后重新导入。")
         seen[name] = header
-        mapping[position] = name
+        positions[position] = name
     missing = [fields[n] for n in fields if fields[n].required and n not in seen]
     if spec.kind == ImportKind.PETITIONS and "is_first" not in seen and "is_repeat" not in seen:
         missing.append(fields["is_first"])
@@ -178,10 +203,13 @@ def _map_headers(headers: list[str], spec: LedgerSpec, known: dict[str, str], fi
     if spec.location_required and not has_location_columns(seen):
         lines.append(f"位置（{LOCATION_HINT}）")
     if lines:
-        raise InvalidInput(f"{_where(file, sheet)}缺少必需的列：{'；'.join(lines)}。请补上这些列（可下载导入模板对照）后重新导入。")
+        raise InvalidInput(f"{_where(file, sheet)}缺少必需的列：{'；'.join(lines)}。如果文件里有这些内容但列名不同，"
+                           "请在导入页面“列对应”中指明（命令行：fengqiao import mapping show 文件）；"
+                           "否则请补上这些列（可下载导入模板对照）后重新导入。")
     if unknown:
-        notes.append(f"{'工作表“' + sheet + '”的' if sheet else ''}这些列不是台账字段，未导入：{'、'.join(unknown)}")
-    return mapping
+        notes.append(f"{'工作表“' + sheet + '”的' if sheet else ''}这些列不是台账字段，未导入：{'、'.join(unknown)}"
+                     "（如其中有台账内容，请在“列对应”中指定字段）")
+    return positions
 
 
 def _parse_chunk(chunk: Chunk, mapping: dict[int, str], spec: LedgerSpec, transform) -> tuple[pd.DataFrame, list]:
@@ -205,11 +233,11 @@ def _parse_chunk(chunk: Chunk, mapping: dict[int, str], spec: LedgerSpec, transf
         if numeric is None:
             # Parse each distinct value once: a ledger repeats its dates, categories and places a lot.
             codes, uniques = pd.factorize(chunk.cells[position].astype(object), sort=False)
-            parsed, reasons = _parse_values(pd.Series(uniques, dtype=object), None, spec_, header)
+            parsed, reasons = parse_values(pd.Series(uniques, dtype=object), None, spec_, header)
             parsed = pd.Series(parsed.to_numpy()[codes], index=index).astype(parsed.dtype)
             reasons = pd.Series(reasons.to_numpy()[codes], index=index, dtype=object)
         else:
-            parsed, reasons = _parse_values(chunk.cells[position].astype(object), numeric, spec_, header)
+            parsed, reasons = parse_values(chunk.cells[position].astype(object), numeric, spec_, header)
         report(reasons, header)
         values[name] = parsed
         headers[name] = header
@@ -242,7 +270,7 @@ def _parse_chunk(chunk: Chunk, mapping: dict[int, str], spec: LedgerSpec, transf
     return out, problems
 
 
-def _parse_values(cells: pd.Series, numeric, spec_: Field, header: str):
+def parse_values(cells: pd.Series, numeric, spec_: Field, header: str):
     if spec_.kind == "enum":
         parsed, reasons = parse_enum(cells, spec_, header)
     elif spec_.kind == "bool":

@@ -5,7 +5,11 @@
   Number cells are flagged, so that an ID number Excel turned into a number can be refused.
 - .csv: UTF-8 (with or without BOM) or GBK/GB18030, detected; comma- or tab-separated.
 - The header row is the first of the first ``HEADER_SEARCH_ROWS`` rows in which at least two cells
-  are known column names, so a title row above the header (“××镇矛盾纠纷排查台账”) is fine.
+  are known column names, so a title row above the header (“××镇矛盾纠纷排查台账”) is fine; failing
+  that (headers worded unlike any alias, in no sheet), the first row of text cells about as wide as
+  the widest.
+  A row of sub-headers under group headings (merged cells such as “当事人信息” over 姓名、身份证号)
+  joins the header: a sub-header replaces the heading above it.
 - Row numbers are those the user sees in Excel (1-based, header included); blank rows keep their number.
 
 Cells come out as text exactly as written (no stripping here); nothing is dropped silently: hidden
@@ -132,13 +136,13 @@ def _open_csv(path: Path, name: str, recognise: Recognise, chunk_rows: int) -> T
     sample = "".join(head)
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     lines = list(csv.reader(io.StringIO(sample), delimiter=delimiter))
-    header_index = _header_index(lines, recognise)
-    if header_index is None:
+    found = find_header(lines, recognise) or find_header(lines, recognise, guess=True)
+    if found is None:
         raise InvalidInput(f"文件 {name} 的前 {HEADER_SEARCH_ROWS} 行中找不到表头：请确认第一行（或标题下一行）是列名，"
                            "可下载导入模板对照。")
-    headers = [str(h).strip().lstrip("\ufeff") for h in lines[header_index]]
-    while headers and headers[-1] == "":
-        headers.pop()
+    header_index, depth = found
+    headers = header_cells(lines, header_index, depth)
+    header_index += depth - 1  # the last header row
     width = len(headers) + EXTRA_COLUMNS
     # Records, not lines, are counted: a quoted cell spanning two lines is still one row in Excel.
     skip = _records_before(path, encoding, delimiter, header_index + 1)
@@ -194,10 +198,47 @@ def _parser_detail(exc: Exception) -> str:
     return text.splitlines()[0] if text else "格式错误"
 
 
-def _header_index(lines: list[list], recognise: Recognise) -> int | None:
-    for index, cells in enumerate(lines[:HEADER_SEARCH_ROWS]):
-        known = {recognise(normalise_header(c)) for c in cells if c not in (None, "")} - {None}
-        if len(known) >= 2:
+def find_header(lines: list[list], recognise: Recognise, guess: bool = False) -> tuple[int, int] | None:
+    """(index of the header row, header rows: 1, or 2 with a row of sub-headers below), or None.
+
+    With ``guess``, a file whose headers are all unfamiliar gets its first wide row of text as the header.
+    """
+    lines = [["" if c is None else str(c).strip() for c in cells] for cells in lines[:HEADER_SEARCH_ROWS]]
+    index = next((i for i, cells in enumerate(lines) if _known(cells, recognise) >= 2), None)
+    if index is None and guess:
+        index = _widest_text_row(lines)
+    if index is None:
+        return None
+    below = lines[index + 1] if index + 1 < len(lines) else []
+    if _known(below, recognise) >= 1 and not any(_looks_like_data(c) for c in below):
+        return index, 2
+    return index, 1
+
+
+def header_cells(lines: list[list], index: int, depth: int) -> list[str]:
+    """The header of ``find_header``: with a sub-header row, each sub-header replaces the heading above it."""
+    rows = [["" if c is None else str(c).strip().lstrip("\ufeff") for c in lines[i]] for i in range(index, index + depth)]
+    width = max(len(r) for r in rows)
+    headers = [next((r[i] for r in reversed(rows) if i < len(r) and r[i]), "") for i in range(width)]
+    while headers and headers[-1] == "":
+        headers.pop()
+    return headers
+
+
+def _known(cells: list[str], recognise: Recognise) -> int:
+    return len({recognise(normalise_header(c)) for c in cells if c} - {None})
+
+
+def _looks_like_data(cell: str) -> bool:
+    return any(ch.isdigit() for ch in cell) and all(ch.isdigit() or ch in " .:/-年月日时分秒T" for ch in cell)
+
+
+def _widest_text_row(lines: list[list[str]]) -> int | None:
+    """The first row of at least three text cells (no numbers or dates) nearly as wide as the widest row."""
+    widths = [sum(1 for c in cells if c) for cells in lines]
+    widest = max(widths, default=0)
+    for index, cells in enumerate(lines):
+        if widths[index] >= max(3, 0.6 * widest) and not any(_looks_like_data(c) for c in cells if c):
             return index
     return None
 
@@ -237,22 +278,26 @@ def _open_xlsx(path: Path, name: str, recognise: Recognise, max_unpacked: int, c
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
         raise _unreadable(name, exc) from exc
-    sheets = []
+    heads = []
     for sheet in book.worksheets:
         if sheet.sheet_state != "visible":
             table.notes.append(f"隐藏的工作表“{sheet.title}”未导入")
             continue
-        head = []
-        for values in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True):
-            head.append(["" if v is None else str(v) for v in values])
-        index = _header_index(head, recognise)
-        if index is None:
+        head = [["" if v is None else str(v) for v in values]
+                for values in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)]
+        heads.append((sheet, head, find_header(head, recognise)))
+    if heads and not any(found for *_, found in heads):  # no known header anywhere: the first sheet's widest row
+        sheet, head, _ = heads[0]
+        heads[0] = (sheet, head, find_header(head, recognise, guess=True))
+    sheets = []
+    for sheet, head, found in heads:
+        if found is None:
             if any(any(c.strip() for c in row) for row in head):
                 table.notes.append(f"工作表“{sheet.title}”的前 {HEADER_SEARCH_ROWS} 行中找不到表头，未导入")
             continue
-        headers = [h.strip() for h in head[index]]
-        while headers and headers[-1] == "":
-            headers.pop()
+        index, depth = found
+        headers = header_cells(head, index, depth)
+        index += depth - 1  # the last header row
         sheets.append((sheet, index + 1, headers))
         table.rows_expected += max((sheet.max_row or 0) - index - 1, 0)
     if not sheets:

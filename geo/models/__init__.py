@@ -3,7 +3,8 @@
 from geo.models.access import AppUser, AuditLog, DemoLoad, UserSession
 from geo.models.base import SRID, Base
 from geo.models.cases import BacklogCase, Dispute, DisputeHousehold, Petition
-from geo.models.imports import BoundaryHistory, BoundaryLevel, ImportBatch, ImportKind, ImportQuarantine
+from geo.models.imports import (BoundaryHistory, BoundaryLevel, ImportBatch, ImportKind, ImportQuarantine,
+                                MappingProfile)
 from geo.models.people import DEFAULT_LINK_CAP, Household, LinkCap, LinkChange, MemberHouseholdLink, PartyMember
 from geo.models.regions import GridCell, Region
 from geo.models.reviews import DemoCountyStatus, DemoCriterion, DemoScore, RiskEvent, ScreeningReport
@@ -15,5 +16,5 @@ __all__ = [
     "Petition", "Household", "MemberHouseholdLink", "PartyMember", "GridCell", "Region",
     "DemoCountyStatus", "DemoCriterion", "DemoScore", "RiskEvent", "ScreeningReport",
     "ReportCadence", "SensitivePeriod", "SignalAck",
-    "BoundaryHistory", "BoundaryLevel", "ImportBatch", "ImportKind", "ImportQuarantine",
+    "BoundaryHistory", "BoundaryLevel", "ImportBatch", "ImportKind", "ImportQuarantine", "MappingProfile",
 ]

@@ -1,4 +1,5 @@
-"""What users import: each import (batch), the rows it refused (quarantine), replaced boundaries (history)."""
+"""What users import: each import (batch), the rows it refused (quarantine), replaced boundaries (history),
+and the column mappings users confirmed for their ledgers (profiles)."""
 
 from __future__ import annotations
 
@@ -76,3 +77,27 @@ class BoundaryHistory(Base):
     geom_source: Mapped[GeometrySource] = mapped_column(enum_type(GeometrySource, "geometry_source"))
     replaced_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
     batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id", ondelete="SET NULL"), index=True)
+
+
+class MappingProfile(Base):
+    """A ledger column mapping a user confirmed, kept under a name for an area and reused for files whose
+    headers are the same (``signature``).
+
+    ``columns`` maps each header (as ``etl.tabular.normalise_header`` writes it) to a ledger field name, or
+    to None for a column the user chose not to import; ``headers`` keeps the headers as the file wrote them.
+    ``area_code`` is the area of the user who saved it ('' for the whole city); a profile serves that area
+    and every area inside it.
+    """
+
+    __tablename__ = "mapping_profile"
+    __table_args__ = (sa.UniqueConstraint("kind", "area_code", "name"),)
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    kind: Mapped[ImportKind] = mapped_column(enum_type(ImportKind, "import_kind"))
+    area_code: Mapped[str] = mapped_column(sa.String(12), server_default="")
+    name: Mapped[str] = mapped_column(sa.Text)
+    signature: Mapped[str] = mapped_column(sa.String(40), index=True)
+    headers: Mapped[list] = mapped_column(JSONB)
+    columns: Mapped[dict] = mapped_column(JSONB)
+    saved_by: Mapped[str] = mapped_column(sa.Text)
+    saved_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
