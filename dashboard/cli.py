@@ -271,18 +271,60 @@ def _ledger_command(kind_value: str, label: str) -> None:
     @click.option("--dry-run", is_flag=True, help="只检查并报告，不写入数据库。")
     @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
                   help="错误报告的保存位置（默认：文件旁的“<文件名>_错误报告.xlsx”）。")
+    @click.option("--mapping", default=None, help="列对应：列对应文件（YAML/JSON）或已保存的列对应名称。"
+                                                  "不指定时，表头相同的已保存列对应会自动使用。")
+    @click.option("--area", default=None, help="按哪个地区（县区或乡镇代码）的已保存列对应读取；默认全市。")
     @friendly
-    def command(file: Path, crs: str, dry_run: bool, report: Path | None) -> None:
+    def command(file: Path, crs: str, dry_run: bool, report: Path | None, mapping: str | None, area: str | None) -> None:
         from dashboard.import_commands import ensure_schema, import_ledger
         from geo.models import ImportKind
 
         engine = open_engine()
         ensure_schema(engine, migrate_and_load_reference)
-        import_ledger(console, engine, ImportKind(kind_value), file, crs, dry_run, report)
+        import_ledger(console, engine, ImportKind(kind_value), file, crs, dry_run, report, mapping, area)
 
 
 for _kind, _label in (("disputes", "矛盾纠纷台账"), ("petitions", "信访事项台账"), ("hotline", "12345热线工单")):
     _ledger_command(_kind, _label)
+
+
+@import_group.group("mapping", help="列对应：台账的列名与导入模板不同时，指明每列对应哪个字段，保存后同样表头的文件自动使用。")
+def mapping_group() -> None:
+    pass
+
+
+LEDGER_KINDS = click.Choice(["disputes", "petitions", "hotline"])
+
+
+@mapping_group.command("show", help="列出台账文件每一列的样例和建议字段（可用 --output 写成列对应文件）；"
+                                    "给出名称时显示已保存的列对应。")
+@click.argument("target")
+@click.option("--kind", type=LEDGER_KINDS, default="disputes", show_default=True, help="台账种类。")
+@click.option("--area", default=None, help="地区代码（县区或乡镇）；默认全市。")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="写出列对应文件（YAML）。")
+@friendly
+def mapping_show(target: str, kind: str, area: str | None, output: Path | None) -> None:
+    from dashboard.import_commands import ensure_schema, show_mapping
+    from geo.models import ImportKind
+
+    engine = open_engine()
+    ensure_schema(engine, migrate_and_load_reference)
+    show_mapping(console, engine, ImportKind(kind), target, area, output)
+
+
+@mapping_group.command("save", help="把列对应文件保存为一个有名称的列对应（按地区），表头相同的台账导入时自动使用。")
+@click.argument("name")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--kind", type=LEDGER_KINDS, default="disputes", show_default=True, help="台账种类。")
+@click.option("--area", default=None, help="地区代码（县区或乡镇）；默认全市。")
+@friendly
+def mapping_save(name: str, file: Path, kind: str, area: str | None) -> None:
+    from dashboard.import_commands import ensure_schema, save_mapping
+    from geo.models import ImportKind
+
+    engine = open_engine()
+    ensure_schema(engine, migrate_and_load_reference)
+    save_mapping(console, engine, ImportKind(kind), name, file, area)
 
 
 @import_group.command("template", help="生成空白导入模板（.xlsx，含填写说明）。")

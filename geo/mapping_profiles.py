@@ -37,6 +37,8 @@ def save_profile(session: Session, kind: ImportKind | str, name: str, area_code:
         raise InvalidInput(f"列对应的名称过长（{len(name)} 字）：请不超过 {MAX_NAME_LENGTH} 字。")
     if not columns:
         raise InvalidInput("列对应为空：请至少为一列选择字段。")
+    if area_code and not (isinstance(area_code, str) and area_code.isdigit() and len(area_code) in (6, 12)):
+        raise InvalidInput(f"地区代码“{area_code}”无效：应为 6 位县区代码或 12 位乡镇（街道）代码。")
     values = {"kind": kind.value, "area_code": area_code or "", "name": name, "signature": signature(columns),
               "headers": list(headers), "columns": dict(columns), "saved_by": saved_by}
     statement = insert(MappingProfile).values(**values).on_conflict_do_update(

@@ -122,3 +122,29 @@ def test_killing_an_import_halfway_leaves_nothing(fresh_demo_db_url, tmp_path):
         assert conn.execute(sa.text("SELECT count(*) FROM dispute WHERE ref_no LIKE 'K%'")).scalar() == 0
         assert conn.execute(sa.text("SELECT count(*) FROM import_batch")).scalar() == 0
     engine.dispose()
+
+
+def test_a_ledger_with_its_own_headers_goes_in_through_a_mapping(fresh_demo_db_url, tmp_path):
+    """show → an editable mapping file; --mapping FILE imports; save NAME; the next file with those headers
+    goes straight through; the profile is shown by name."""
+    from tests.etl.test_ledger_mapping import COUNTY_HEADERS, county_rows
+
+    path = write_csv(tmp_path / "县台账.csv", COUNTY_HEADERS, county_rows(cells_of(fresh_demo_db_url, 3)), "gb18030")
+    refused = run(["import", "disputes", str(path), "--dry-run"], fresh_demo_db_url)
+    assert refused.exit_code == 1 and "fengqiao import mapping show" in refused.output
+    mapping = tmp_path / "列对应.yaml"
+    shown = run(["import", "mapping", "show", str(path), "--output", str(mapping)], fresh_demo_db_url)
+    assert shown.exit_code == 0, shown.output
+    text = mapping.read_text(encoding="utf-8")
+    assert '"所在乡镇": "乡镇（街道）"' in text and '"序号": "不导入"' in text
+    dry = run(["import", "disputes", str(path), "--mapping", str(mapping), "--dry-run"], fresh_demo_db_url)
+    assert dry.exit_code == 0 and "新增 12 条" in dry.output and "拒收 0 条" in dry.output, dry.output
+    saved = run(["import", "mapping", "save", "某县台账", str(mapping)], fresh_demo_db_url)
+    assert saved.exit_code == 0 and "已保存列对应“某县台账”" in saved.output
+    auto = run(["import", "disputes", str(path)], fresh_demo_db_url)
+    assert auto.exit_code == 0 and "按已保存的列对应“某县台账”读取" in auto.output and "新增 12 条" in auto.output
+    assert count(fresh_demo_db_url, "SELECT count(*) FROM dispute WHERE ref_no LIKE 'SX-2024-%'") == 12
+    by_name = run(["import", "mapping", "show", "某县台账"], fresh_demo_db_url)
+    assert by_name.exit_code == 0 and "某县台账" in by_name.output
+    unknown = run(["import", "disputes", str(path), "--mapping", "没有这个"], fresh_demo_db_url)
+    assert unknown.exit_code == 1 and "找不到名为“没有这个”" in unknown.output and "Traceback" not in unknown.output
