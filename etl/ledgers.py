@@ -34,7 +34,7 @@ linking) and ``etl.ledger_repeats`` (repeat petitions); this module puts them to
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import pandas as pd
@@ -73,6 +73,8 @@ class ImportResult:
     notes: list[str]
     batch_id: int | None
     dry_run: bool
+    columns: list[dict] = field(default_factory=list)
+    """Every column of the file and what became of it (``LedgerFrame.columns``)."""
 
     def summary(self) -> str:
         c = self.counts
@@ -147,7 +149,7 @@ def load_ledger(frame: LedgerFrame, session: Session, *, dry_run: bool = False, 
         if dry_run:
             savepoint.rollback()
     return ImportResult(frame.kind, frame.file, counts, refusals, frame.headers, notes,
-                        None if dry_run else batch_id, dry_run)
+                        None if dry_run else batch_id, dry_run, frame.columns)
 
 
 __all__ = ["LEDGER_PHASES", "PLACEHOLDER_PREFIX", "SPECS", "ImportResult", "LedgerFrame", "LedgerSpec", "Progress",

@@ -26,15 +26,21 @@ def signature(headers) -> str:
     return hashlib.sha1("\x1f".join(words).encode("utf-8")).hexdigest()
 
 
-def save_profile(session: Session, kind: ImportKind | str, name: str, area_code: str | None, headers: list[str],
-                 columns: dict[str, str | None], saved_by: str) -> MappingProfile:
-    """Save (or replace) the profile ``name`` of ``area_code`` for ``kind``; ``columns`` keys are normalised headers."""
-    kind = ImportKind(kind)
-    name = (name or "").strip() if isinstance(name, str) else ""
+def profile_name(name) -> str:
+    """A profile's name as saved (outer spaces removed); refused when empty or too long."""
+    name = name.strip() if isinstance(name, str) else ""
     if not name:
         raise InvalidInput("请为列对应填写一个名称（如“某某镇矛盾纠纷台账”），下次导入同样表头的文件时会自动使用。")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidInput(f"列对应的名称过长（{len(name)} 字）：请不超过 {MAX_NAME_LENGTH} 字。")
+    return name
+
+
+def save_profile(session: Session, kind: ImportKind | str, name: str, area_code: str | None, headers: list[str],
+                 columns: dict[str, str | None], saved_by: str) -> MappingProfile:
+    """Save (or replace) the profile ``name`` of ``area_code`` for ``kind``; ``columns`` keys are normalised headers."""
+    kind = ImportKind(kind)
+    name = profile_name(name)
     if not columns:
         raise InvalidInput("列对应为空：请至少为一列选择字段。")
     if area_code and not (isinstance(area_code, str) and area_code.isdigit() and len(area_code) in (6, 12)):

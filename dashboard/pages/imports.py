@@ -29,18 +29,21 @@ import zipfile
 from pathlib import Path
 
 import dash
-from dash import Input, Output, State, dcc, html, no_update
+from dash import ALL, Input, Output, State, dcc, html, no_update
 
 from dashboard import import_jobs
+from dashboard.components.column_mapping import mapping_panel
 from dashboard.database import owner_session
 from dashboard.guard import check_write, page_callback, page_layout, refuse
 from etl.boundaries import DEFAULT_TOLERANCE, LEVEL_LABELS, BoundaryReport, import_boundaries
+from etl.ledger_mapping import all_recognised, choices_to_columns, inspect_columns, propose
 from etl.ledger_reports import error_report, template_workbook
 from etl.ledgers import ImportResult, load_ledger, read_ledger
 from etl.progress import Progress, no_progress
 from geo import access
 from geo.enums import Role
 from geo.errors import FengqiaoError
+from geo.mapping_profiles import profile_for, profile_name, save_profile
 from geo.models import ImportKind
 
 dash.register_page(__name__, path="/import", name="数据导入", title="枫桥网格 · 数据导入", order=7)
@@ -163,6 +166,14 @@ def _report(result: ImportResult, heading: str, element_id: str) -> html.Div:
                             html.Tbody(html.Tr([html.Td(f"{v:,}") for _, v in counts]))],
                            className="table", id=f"{element_id}-counts")]
     children += [html.P(f"注意：{note}", className="hint") for note in result.notes]
+    if result.columns:
+        children.append(html.Details([
+            html.Summary(f"各列去向（{sum(1 for c in result.columns if c['field'])} 列导入，"
+                         f"{sum(1 for c in result.columns if not c['field'])} 列未导入）"),
+            html.Table([html.Thead(html.Tr([html.Th(t) for t in ("工作表", "列", "对应字段", "方式")])),
+                        html.Tbody([html.Tr([html.Td(c["sheet"] or ""), html.Td(c["header"]), html.Td(c["label"] or "—"),
+                                             html.Td(c["how"])]) for c in result.columns])],
+                       className="table", id=f"{element_id}-columns")]))
     if len(result.refusals):
         shown = result.refusals.head(SHOWN_REFUSALS)
         children.append(html.H4(f"拒收的行（前 {len(shown)} 条，共 {len(result.refusals)} 条；完整清单见错误报告）"))
@@ -186,8 +197,9 @@ def _progress(job: import_jobs.Job, prefix: str = "imp", unit: str = "行") -> h
     ], className="import-progress")
 
 
-def _read(path: Path, kind: str, crs: str, filename: str, progress: Progress = no_progress):
-    return read_ledger(path, kind, crs=crs, display_name=filename, max_unpacked=MAX_UNPACKED_BYTES, progress=progress)
+def _read(path: Path, kind: str, crs: str, filename: str, progress: Progress = no_progress, mapping=None):
+    return read_ledger(path, kind, crs=crs, display_name=filename, mapping=mapping, max_unpacked=MAX_UNPACKED_BYTES,
+                       progress=progress)
 
 
 def _receive(contents, filename, suffixes: tuple[str, ...], only: str, command: str) -> tuple[str, str, Path]:
@@ -226,7 +238,8 @@ def _receive(contents, filename, suffixes: tuple[str, ...], only: str, command: 
     prevent_initial_call=True,
 )
 def preview(contents, filename, kind, crs):
-    """Check the upload and report what an import would do, without writing anything."""
+    """Check the upload and report what an import would do, without writing anything; when its headers are not
+    all recognised (and no saved mapping fits them), first the column-mapping step."""
     principal = check_write("import")
 
     def refused(message: str):
@@ -236,19 +249,104 @@ def preview(contents, filename, kind, crs):
         token, suffix, path = _receive(contents, filename, SUFFIXES, "只接受 .xlsx 或 .csv 文件", "fengqiao import")
     except FengqiaoError as exc:
         return refused(str(exc))
+    state = {"token": token, "suffix": suffix, "kind": kind, "crs": crs, "file": filename, "user": principal.username}
+    _stored(token, ".owner").write_text(principal.username, encoding="utf-8")
     try:
-        frame = _read(path, kind, crs, filename)
-        with owner_session() as session:  # a dry run: rolled back; COPY needs the owner, the role was checked
-            result = load_ledger(frame, session, dry_run=True, within=principal.write_prefix)
+        columns = _columns(path, kind, filename)
+        with owner_session() as session:
+            profile = profile_for(session, kind, columns.normalised, _profile_area(principal))
+        proposals = propose(kind, columns, profile.columns if profile else None)
+        if profile is None and not all_recognised(proposals):
+            return mapping_panel(kind, proposals, Path(str(filename)).stem[:60]), state, True, True, "", True
+        state |= {"mapping": profile.columns if profile else None, "profile": profile.name if profile else None}
+        return (*_checked(path, state, principal), "", True)
     except FengqiaoError as exc:
         path.unlink(missing_ok=True)
         return refused(str(exc))
-    _stored(token, ".errors.xlsx").write_bytes(error_report(result))
-    _stored(token, ".owner").write_text(principal.username, encoding="utf-8")
-    state = {"token": token, "suffix": suffix, "kind": kind, "crs": crs, "file": filename, "user": principal.username}
+
+
+def _columns(path: Path, kind: str, filename: str):
+    return inspect_columns(path, kind, display_name=filename, max_unpacked=MAX_UNPACKED_BYTES)
+
+
+def _profile_area(principal: access.Principal) -> str:
+    """The area whose saved mappings a user uses and saves: a supervisor's own, else the whole city ('')."""
+    return principal.region_code if principal.role in access.SUPERVISORS else ""
+
+
+def _checked(path: Path, state: dict, principal: access.Principal) -> tuple:
+    """The dry run of an upload with the state's mapping: (report, state, confirm disabled, errors disabled)."""
+    frame = _read(path, state["kind"], state["crs"], state["file"], mapping=state.get("mapping"))
+    with owner_session() as session:  # a dry run: rolled back; COPY needs the owner, the role was checked
+        result = load_ledger(frame, session, dry_run=True, within=principal.write_prefix)
+    _stored(state["token"], ".errors.xlsx").write_bytes(error_report(result))
     importable = result.counts["new"] + result.counts["updated"] > 0
-    return (_report(result, "检查报告（尚未写入）", "imp-check"), state, not importable, not len(result.refusals), "",
-            True)
+    report = _report(result, "检查报告（尚未写入）", "imp-check")
+    if state.get("profile"):
+        report.children.insert(1, html.P(f"已按列对应“{state['profile']}”读取各列。", className="hint", id="imp-profile"))
+    report.children.append(html.Button("调整列对应", id="imp-map-edit", n_clicks=0, className="button small"))
+    return report, state, not importable, not len(result.refusals)
+
+
+@callback(
+    Output("imp-report", "children", allow_duplicate=True),
+    Output("imp-upload-state", "data", allow_duplicate=True),
+    Output("imp-confirm", "disabled", allow_duplicate=True),
+    Output("imp-errors", "disabled", allow_duplicate=True),
+    Output("imp-map-error", "children"),
+    Input("imp-map-apply", "n_clicks"),
+    State({"type": "imp-map", "index": ALL}, "value"),
+    State("imp-map-name", "value"),
+    State("imp-upload-state", "data"),
+    prevent_initial_call=True,
+)
+def apply_mapping(n_clicks, _values, name, state):
+    """Check the file with the confirmed mapping, then save the mapping as a profile of the user's area."""
+    if not n_clicks or not state:
+        return no_update, no_update, no_update, no_update, no_update
+    principal = _owner_of(state)
+    try:
+        name = profile_name(name)
+        path = _upload_of(state)
+        columns = _columns(path, state["kind"], state["file"])  # the headers are read again, not taken from the page
+        chosen = {item["id"]["index"]: item.get("value") for item in dash.ctx.states_list[0]
+                  if isinstance(item.get("id"), dict) and isinstance(item["id"].get("index"), int)}
+        mapping = choices_to_columns(state["kind"], {h: chosen.get(i) or None for i, h in enumerate(columns.headers)})
+        checked = _checked(path, {**state, "mapping": mapping, "profile": name}, principal)
+        with owner_session() as session:
+            save_profile(session, state["kind"], name, _profile_area(principal), columns.headers, mapping,
+                         principal.username)
+    except FengqiaoError as exc:
+        return no_update, no_update, True, True, html.P(str(exc), className="error", id="imp-map-problem")
+    return (*checked, "")
+
+
+@callback(
+    Output("imp-report", "children", allow_duplicate=True),
+    Output("imp-confirm", "disabled", allow_duplicate=True),
+    Input("imp-map-edit", "n_clicks"),
+    State("imp-upload-state", "data"),
+    prevent_initial_call=True,
+)
+def edit_mapping(n_clicks, state):
+    """Back to the mapping step from a report, with the columns as they were read."""
+    if not n_clicks or not state:
+        return no_update, no_update
+    _owner_of(state)
+    try:
+        path = _upload_of(state)
+        proposals = propose(state["kind"], _columns(path, state["kind"], state["file"]), state.get("mapping"))
+    except FengqiaoError as exc:
+        return html.P(str(exc), className="error", id="imp-error"), True
+    name = state.get("profile") or Path(str(state.get("file") or "")).stem[:60]
+    return mapping_panel(state["kind"], proposals, name, "按需要修改各列对应的字段，然后保存并重新检查。"), True
+
+
+def _upload_of(state: dict) -> Path:
+    path = _stored(state.get("token"), state.get("suffix"))
+    if not path.exists():
+        raise FengqiaoError("上传已过期，请重新上传文件。")
+    return path
 
 
 @callback(
@@ -265,15 +363,13 @@ def confirm(n_clicks, state):
         return no_update, no_update, no_update
     principal = _owner_of(state)
     try:
-        path = _stored(state.get("token"), state.get("suffix"))
-        if not path.exists():
-            raise FengqiaoError("上传已过期，请重新上传文件。")
+        path = _upload_of(state)
     except FengqiaoError as exc:
         return html.P(str(exc), className="error", id="imp-error"), True, True
     token, within, username = state["token"], principal.write_prefix, principal.username
 
     def work(progress: Progress) -> ImportResult:  # runs in the worker thread: everything it needs is passed in
-        frame = _read(path, state["kind"], state["crs"], state["file"], progress)
+        frame = _read(path, state["kind"], state["crs"], state["file"], progress, state.get("mapping"))
         with owner_session() as session:  # COPY needs the owner; the role and the upload's owner were checked
             result = load_ledger(frame, session, imported_by=username, within=within, progress=progress)
         _stored(token, ".errors.xlsx").write_bytes(error_report(result))

@@ -97,7 +97,8 @@ def test_preview_then_confirm_with_progress_then_download_the_error_report(impor
     assert "新增 2 条" in text and "拒收 2 条" in text and "“吵架”无法识别" in text and "预检" in text
     assert "第 5 行：网格" in text and "不在您的管辖范围" in text
     assert (confirm_disabled, errors_disabled, poll_disabled) == (False, False, True)
-    assert set(state) == {"token", "suffix", "kind", "crs", "file", "user"} and state["user"] == "t"
+    assert set(state) == {"token", "suffix", "kind", "crs", "file", "user", "mapping", "profile"} and state["user"] == "t"
+    assert state["mapping"] is None and "imp-check-columns" in text  # every column's outcome is listed
     assert imported(fresh_demo_db_url) == 0
     assert not any(p.name.startswith("三月") for p in imports.upload_folder().iterdir())  # the name is never a path
     running, confirm_disabled, poll_disabled = run(imports.confirm, None, 1, state)
@@ -257,3 +258,70 @@ def test_a_township_supervisor_may_replace_only_grid_cells_of_the_township(impor
     assert "压缩包已损坏" in shown(bad[0])
     wrong = run(imports.boundary_preview, None, as_upload(grid), "x.shp", "grid", "", 5)
     assert "边界文件只接受" in shown(wrong[0])
+
+
+def _with_choices(callback, choices: dict[int, str], *args):
+    """Run ``callback`` with the mapping dropdowns' values in ``dash.ctx.states_list`` as Dash sends them."""
+    from contextvars import copy_context
+
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    def call():
+        states = [[{"id": {"type": "imp-map", "index": i}, "property": "value", "value": v} for i, v in choices.items()]]
+        context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "imp-map-apply.n_clicks", "value": 1}],
+                                        states_list=states))
+        return callback(*args)
+    return copy_context().run(call)
+
+
+def test_unfamiliar_headers_are_mapped_once_and_the_next_file_goes_straight_through(imports, fresh_demo_db_url,
+                                                                                   dashboard_on, signed_in):
+    from tests.etl.test_ledger_mapping import COUNTY_HEADERS, county_rows
+
+    dashboard_on(fresh_demo_db_url)
+    engine = db.make_engine(fresh_demo_db_url)
+    with db.session_factory(engine)() as session:
+        from tests.etl.ledger_files import first_cells
+
+        cells = first_cells(session, 3, county="411502")
+    engine.dispose()
+    buffer = io.StringIO()
+    import csv as csv_module
+
+    csv_module.writer(buffer).writerows([COUNTY_HEADERS, *county_rows(cells)])
+    data = buffer.getvalue().encode("gb18030")
+    signed_in(Principal("sx", Role.COUNTY_SUPERVISOR, "411502"))
+    step, state, confirm_disabled, *_ = run(imports.preview, None, as_upload(data), "浉河区台账.csv", "disputes",
+                                           "EPSG:4326")
+    assert step.id == "imp-mapping" and confirm_disabled is True and "所在乡镇" in shown(step)
+    proposed = {d.id["index"]: d.value for d in _dropdowns(step)}
+    assert proposed[COUNTY_HEADERS.index("所在乡镇")] == "township_name" and proposed[0] == ""  # 序号: 不导入
+    # A forged choice (a field that does not exist) is refused on the page; nothing is saved.
+    *_, problem = _with_choices(imports.apply_mapping, {**proposed, 3: "drop"}, 1, None, "浉河区台账", state)
+    assert "不是矛盾纠纷台账的字段" in shown(problem)
+    report, state, confirm_disabled, _, problem = _with_choices(imports.apply_mapping, proposed, 1, None, "浉河区台账",
+                                                                state)
+    assert problem == "" and confirm_disabled is False and "新增 12 条" in shown(report) and "拒收 0 条" in shown(report)
+    assert state["profile"] == "浉河区台账" and state["mapping"]["所在乡镇"] == "township_name"
+    assert "按列对应" in shown(report)
+    # The same headers again: straight to the report, with the saved mapping named.
+    again, state2, confirm_disabled, *_ = run(imports.preview, None, as_upload(data), "四月.csv", "disputes", "EPSG:4326")
+    assert again.id == "imp-check" and "已按列对应“浉河区台账”读取各列" in shown(again) and confirm_disabled is False
+    back, _ = run(imports.edit_mapping, "imp-map-edit.n_clicks", 1, state2)
+    assert back.id == "imp-mapping"
+    # Another county does not see that county's mapping.
+    signed_in(Principal("gs", Role.COUNTY_SUPERVISOR, "411522"))
+    other, *_ = run(imports.preview, None, as_upload(data), "光山.csv", "disputes", "EPSG:4326")
+    assert other.id == "imp-mapping"
+
+
+def _dropdowns(component):
+    found = []
+    if isinstance(getattr(component, "id", None), dict) and component.id.get("type") == "imp-map":
+        found.append(component)
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and not isinstance(child, str):
+            found += _dropdowns(child)
+    return found
