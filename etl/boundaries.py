@@ -349,7 +349,7 @@ class _Names:
 
 def _code_miss(row, level: str) -> str:
     """Why a feature's code gives no unit of ``level``."""
-    code, written = row["code"], row["code_text"]
+    code, written = _present(row["code"]), _present(row["code_text"])
     if code is None:
         return f"代码{row['code_problem']}"
     shown = f"代码 {written}" + (f"（即 {code}）" if code != written else "")
@@ -375,7 +375,7 @@ def match_units(features: gpd.GeoDataFrame, session: Session, level: str, report
     chosen, new_cells = [], set()
     for position, row in features.iterrows():
         feature, who = int(row["feature"]), _describe(row)
-        code, name, parent = row["code"], _present(row["name"]), _present(row["parent"])
+        code, name, parent = (_present(row[c]) for c in ("code", "name", "parent"))
         if code in by_code:
             chosen.append((position, code, BY_CODE))
             known = by_code[code]
@@ -386,11 +386,11 @@ def match_units(features: gpd.GeoDataFrame, session: Session, level: str, report
             chosen.append((position, code, BY_CODE))
             new_cells.add(code)
             continue
-        miss = _code_miss(row, level) if (code or row["code_problem"]) else None
+        miss = _code_miss(row, level) if (code or _present(row["code_problem"])) else None
         if not name:
             report.refuse(feature, f"{who}：{miss or '没有代码也没有名称'}，无法匹配")
             continue
-        inside = row["parent_code"] or (parent_code(code) if level_of(code) == level else None)
+        inside = _present(row["parent_code"]) or (parent_code(code) if level_of(code) == level else None)
         candidates = names.find(name, parent, inside)
         if len({u.code for u in candidates}) > 1 and within:
             candidates = [u for u in candidates if u.code.startswith(within)] or candidates

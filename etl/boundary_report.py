@@ -108,8 +108,14 @@ class BoundaryReport:
     def relink_sentence(self) -> str:
         return Relinked(self.relinked, self.unplaced).sentence()
 
+    def hints(self) -> list[str]:
+        """Notes on accepted features not already listed as a repair or an overlap (fallbacks, dropped parts)."""
+        listed = set(self.repaired) | set(self.overlaps)
+        return [n for f in sorted(self.features.values(), key=lambda f: f.feature) if f.outcome == WARNED
+                for n in f.notes if n not in listed]
+
     def lines(self) -> list[str]:
-        sections = [("已修复", self.repaired), ("拒收", self.refusals),
+        sections = [("已修复", self.repaired), ("提示", self.hints()), ("拒收", self.refusals),
                     ("重叠（超过容差）", self.overlaps), ("缝隙（超过容差）", self.gaps), ("说明", self.notes)]
         return [f"{title}：{item}" for title, items in sections for item in items]
 
