@@ -67,8 +67,9 @@ LEVEL_LABELS = {level: AREA_LABELS[level] for level in LEVELS}
 PARENT_LEVEL = {"township": "county", "village": "township", "grid": "village"}
 READ_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FeatureError,
                pyogrio.errors.FieldError, pyogrio.errors.GeometryError, pyogrio.errors.CRSError, pyproj.exceptions.CRSError,
-               shapely.errors.GEOSException, zipfile.BadZipFile, OSError, ValueError, UnicodeError)
-"""What reading a damaged or odd file raises (GDAL, PROJ, GEOS, a truncated archive, a bad encoding)."""
+               shapely.errors.GEOSException, zipfile.BadZipFile, OSError, ValueError, UnicodeError, IndexError)
+"""What reading a damaged or odd file raises (GDAL, PROJ, GEOS, a truncated archive, a bad encoding; pyogrio
+raises IndexError for a Shapefile without its .shx)."""
 CHINA = shapely.box(73.0, 3.0, 136.0, 54.0)
 EQUAL_AREA = pyproj.CRS.from_proj4("+proj=laea +lat_0=32.1 +lon_0=114.9 +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs")
 """Lambert azimuthal equal-area centred on Xinyang: areas exact, distances within 0.1 % over the city."""
@@ -98,7 +99,11 @@ def _read(path: Path, crs: str | None, name: str) -> gpd.GeoDataFrame:
     if not path.is_file():
         raise InvalidInput(f"找不到文件 {name}：请检查路径。")
     try:
-        return _transformed(gpd.read_file(path), crs, name)
+        frame = gpd.read_file(path)
+        if not isinstance(frame, gpd.GeoDataFrame):
+            raise InvalidInput(f"{name}：文件里只有属性表、没有几何图形（Shapefile 的压缩包缺少 .shp 或 .shx？）：请把同名的"
+                               " .shp、.shx、.dbf、.prj 一起压缩后重新上传。")
+        return _transformed(frame, crs, name)
     except READ_ERRORS as exc:
         reason = str(exc).replace(str(path), name).strip() or type(exc).__name__
         raise InvalidInput(f"{name}：无法读取边界文件（{reason}）：支持 GeoJSON、压缩的 Shapefile（.zip）和 GeoPackage；"
