@@ -3,7 +3,8 @@
 ``county_townships`` cuts a county's official polygon into one strip per township of the catalogue (real codes,
 names and parent). ``write_variant`` writes such units as GeoJSON, a zipped Shapefile or a GeoPackage, in EPSG
 4326, 4490 or 4547, with codes of 12 or 9 digits, as numbers or as text with “.0”, and names with or without
-their suffixes; ``write_corpus`` writes N seeded variants.
+their suffixes; ``write_corpus`` writes N seeded variants, a share of their features damaged as real files are
+(``DAMAGES``: an unknown code, a village's code, a code Excel wrote in scientific notation, no geometry).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ FORMATS = ("geojson", "zip", "gpkg")
 CRSES = (4326, 4490, 4547)
 CODE_FORMS = ("12", "9", "number", "dotzero")
 NAME_FORMS = ("full", "key", "none")
+DAMAGES = ("unknown_code", "village_code", "scientific", "no_geometry")
 
 
 @dataclass(frozen=True)
@@ -76,23 +78,33 @@ def write_frame(frame: gpd.GeoDataFrame, path: Path, fmt: str) -> Path:
     return target
 
 
-def write_variant(units: gpd.GeoDataFrame, variant: Variant, path: Path) -> Path:
-    """``units`` (code, name, geometry) written as ``variant`` describes."""
-    columns = {variant.code_column: [coded(c, variant.code_form) for c in units["code"]]}
-    names = [named(n, variant.name_form) for n in units["name"]]
+def write_variant(units: gpd.GeoDataFrame, variant: Variant, path: Path, damage: dict[int, str] | None = None) -> Path:
+    """``units`` (code, name, geometry) written as ``variant`` describes; ``damage``: position → one of ``DAMAGES``."""
+    codes = [coded(c, variant.code_form) for c in units["code"]]
+    geometry = list(units.geometry)
+    for i, kind in (damage or {}).items():
+        code = units["code"].iloc[i]
+        if kind == "no_geometry":
+            geometry[i] = None
+        else:
+            codes[i] = {"unknown_code": code[:6] + "999", "village_code": code[:9] + "201",
+                        "scientific": f"{int(code):.5E}"}[kind]
+    columns = {variant.code_column: codes if variant.code_form != "number" or not damage else [str(c) for c in codes]}
     if variant.name_form != "none":
-        columns[variant.name_column] = names
-    frame = gpd.GeoDataFrame(columns, geometry=list(units.geometry), crs=units.crs).to_crs(variant.crs)
+        columns[variant.name_column] = [named(n, variant.name_form) for n in units["name"]]
+    frame = gpd.GeoDataFrame(columns, geometry=geometry, crs=units.crs).to_crs(variant.crs)
     return write_frame(frame, path, variant.format)
 
 
-def write_corpus(units: gpd.GeoDataFrame, folder: Path, n: int, seed: int = 0) -> list[tuple[Path, Variant]]:
-    """N variant files of ``units`` in ``folder``, chosen with ``seed``."""
+def write_corpus(units: gpd.GeoDataFrame, folder: Path, n: int, seed: int = 0,
+                 damaged: float = 0.1) -> list[tuple[Path, Variant]]:
+    """N variant files of ``units`` in ``folder``, chosen with ``seed``; about ``damaged`` of the features damaged."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for i in range(n):
         variant = Variant(rng.choice(FORMATS), rng.choice(CRSES), rng.choice(CODE_FORMS), rng.choice(NAME_FORMS),
                           rng.choice(("XZQDM", "代码", "code")), rng.choice(("XZQMC", "名称", "name")))
-        written.append((write_variant(units, variant, folder / f"v{i:04d}"), variant))
+        damage = {j: rng.choice(DAMAGES) for j in range(len(units)) if rng.random() < damaged}
+        written.append((write_variant(units, variant, folder / f"v{i:04d}", damage), variant))
     return written
