@@ -59,9 +59,7 @@ class Principal:
     @property
     def area_prefix(self) -> str | None:
         """Code prefix of the area this user reads: the city, a county (6 digits), a township (9), or none."""
-        if self.role is Role.COUNTY_SUPERVISOR:
-            return scope_prefix(self.region_code)
-        if self.role is Role.TOWNSHIP_SUPERVISOR:
+        if self.role in (Role.COUNTY_SUPERVISOR, Role.TOWNSHIP_SUPERVISOR):
             return scope_prefix(self.region_code)
         if self.role in (Role.LEADERSHIP, Role.REVIEWER):
             return CITY_PREFIX

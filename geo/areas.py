@@ -17,7 +17,6 @@ from numbers import Integral, Real
 from geo.errors import InvalidInput
 
 CITY_CODE = "411500"
-LEVELS = ("city", "county", "township", "village", "grid")
 LEVEL_LABELS = {"city": "市", "county": "县区", "township": "乡镇（街道）", "village": "村（社区）", "grid": "网格"}
 TOWNSHIP_CODE = re.compile(r"\d{9}000")
 """A township's 12-digit statistical code."""
@@ -42,9 +41,9 @@ def normal_code(value) -> str | None:
     a 9-digit township code gets its ``000``, and a county written as 9 or 12 digits (``411523000000``)
     becomes its 6 digits. Anything else raises ``InvalidInput`` saying what was read.
     """
-    if value is None or isinstance(value, bool):
-        if value is None:
-            return None
+    if value is None:
+        return None
+    if isinstance(value, bool):
         raise InvalidInput(f"“{value}”不是区划代码")
     if isinstance(value, Integral):
         text = str(int(value))

@@ -25,10 +25,10 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.areas import area_kind, county_of
 from geo.deadlines import check_day
 from geo.enums import BacklogMode, BacklogStatus
 from geo.errors import InvalidInput
-from geo.areas import area_kind, county_of
 from geo.kpis import _BACKLOG_FILTER, _check_area, kpi_frame
 from geo.privacy import mask_name
 

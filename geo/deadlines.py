@@ -28,9 +28,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo import statutory
+from geo.areas import area_kind, county_of
 from geo.enums import DisputeDomain, LodgedLevel, PetitionCategory, RegionLevel
 from geo.errors import InvalidInput
-from geo.areas import area_kind, county_of
 from geo.kpis import _PETITION_FILTER, _check_area
 from geo.privacy import mask_name, mask_phone
 

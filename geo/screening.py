@@ -27,9 +27,9 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.areas import area_kind, county_of, level_of, scope_prefix
 from geo.enums import CadenceScope, RecordSource, RegionLevel, ReportEvery, ReportKind
 from geo.errors import InvalidInput
-from geo.areas import area_kind, county_of, level_of, scope_prefix
 from geo.kpis import LOCAL_TIMEZONE, _check_area
 from geo.audit import record
 from geo.models import ScreeningReport, SensitivePeriod
