@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from etl.boundaries import load_boundaries, read_boundaries
-from geo.areas import CITY_CODE
+from geo.areas import CITY_CODE, county_of
 from geo.enums import GeometrySource, RegionKind, RegionLevel
 from geo.models import Region
 
@@ -49,7 +49,7 @@ def unit_rows() -> list[dict]:
     ]
     rows += [
         dict(code=v.code, name=v.name, short_name=v.short_name, level=RegionLevel.VILLAGE, kind=VILLAGE_KINDS[v.kind],
-             parent_code=v.township_code, county_code=v.code[:6])
+             parent_code=v.township_code, county_code=county_of(v.code))
         for v in villages.itertuples(index=False)
     ]
     return rows
