@@ -270,7 +270,7 @@ def _ledger_command(kind_value: str, label: str) -> None:
                   help="经纬度列的坐标系：EPSG 代码（如 EPSG:4490）或 gcj02（网络地图坐标）。")
     @click.option("--dry-run", is_flag=True, help="只检查并报告，不写入数据库。")
     @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                  help="错误报告的保存位置（默认：文件旁的“<文件名>_错误报告.xlsx”，该文件夹不可写时在数据目录的 reports 下）。")
+                  help="错误报告的保存位置（默认：文件旁的“<文件名>_错误报告.xlsx”）。")
     @friendly
     def command(file: Path, crs: str, dry_run: bool, report: Path | None) -> None:
         from dashboard.import_commands import ensure_schema, import_ledger
