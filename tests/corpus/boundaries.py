@@ -48,6 +48,8 @@ def county_townships(session: Session, county: str = "411502", n: int | None = N
     step = (maxx - minx) / len(rows)
     strips = [polygon.intersection(shapely.box(minx + i * step, miny, minx + (i + 1) * step, maxy))
               for i in range(len(rows))]
+    strips = [shapely.MultiPolygon([p for p in shapely.get_parts(s) if isinstance(p, shapely.Polygon)])
+              for s in strips]  # a cut along a county's edge can leave lines beside the polygons
     return gpd.GeoDataFrame({"code": [r.code for r in rows], "name": [r.name for r in rows]},
                             geometry=strips, crs=4326)
 
