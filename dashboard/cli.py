@@ -353,13 +353,16 @@ def import_samples(output: Path | None) -> None:
 @click.option("--crs", default=None, help="文件没有坐标系信息或坐标系有误时指明：EPSG 代码（如 EPSG:4490）或 gcj02。")
 @click.option("--dry-run", is_flag=True, help="只检查并报告，不写入数据库。")
 @click.option("--tolerance", type=float, default=5.0, show_default=True, help="检查超出上级、重叠和缝隙时的容差（米）。")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="检查报告（.xlsx）保存到哪里；默认在文件旁边，该文件夹不可写时在数据目录的 reports 下。")
 @friendly
-def import_boundaries(file: Path, level: str, crs: str | None, dry_run: bool, tolerance: float) -> None:
+def import_boundaries(file: Path, level: str, crs: str | None, dry_run: bool, tolerance: float,
+                      report: Path | None) -> None:
     from dashboard.import_commands import ensure_schema, import_boundary_file
 
     engine = open_engine()
     ensure_schema(engine, migrate_and_load_reference)
-    import_boundary_file(console, engine, file, level, crs, dry_run, tolerance)
+    import_boundary_file(console, engine, file, level, crs, dry_run, tolerance, report)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from etl.ledger_rules import FIELDS
 from etl.ledgers import load_ledger, read_ledger
 from etl.tabular import normalise_header
 from etl.progress import BOUNDARY_PHASES, LEDGER_PHASES, Progress
+from etl.report_paths import report_path
 from geo import db, migrate
 from geo.mapping_profiles import profile_for, profile_named, save_profile
 from geo.models import ImportKind
@@ -73,7 +74,7 @@ def import_ledger(console: Console, engine: Engine, kind: ImportKind, file: Path
         for row in result.refusals.head(SHOWN_REFUSALS).itertuples():
             table.add_row(row.sheet if isinstance(row.sheet, str) else "", str(row.row), row.column or "", row.reason)
         console.print(table)
-        target = report or file.with_name(f"{file.stem}_错误报告.xlsx")
+        target = report_path(file, "错误报告.xlsx", report)
         target.write_bytes(error_report(result))
         console.print(f"错误报告已保存：{target}（改正后可直接导入该文件）")
     return result.counts
@@ -148,8 +149,10 @@ def write_samples(console: Console, engine: Engine, output: Path | None) -> None
 
 
 def import_boundary_file(console: Console, engine: Engine, file: Path, level: str, crs: str | None, dry_run: bool,
-                         tolerance: float) -> None:
+                         tolerance: float, report_file: Path | None = None) -> None:
+    """Check (and unless ``dry_run`` write) a boundary file; the per-feature report goes to ``report_path``."""
     from etl.boundaries import import_boundaries
+    from etl.boundary_report import report_workbook
 
     with console.status(f"读取、检查{'' if dry_run else '并写入'}边界 {file.name}…") as status:
         with db.session_factory(engine).begin() as session:
@@ -159,3 +162,8 @@ def import_boundary_file(console: Console, engine: Engine, file: Path, level: st
     console.print(("[bold]预检结果[/]：" if dry_run else "[bold green]导入完成[/]：") + report.summary())
     for line in report.lines():
         console.print(f"  · {line}")
+    tally = report.tally()
+    console.print(f"要素：读取 {tally['read']} 个 = 导入 {tally['loaded']} + 有提示 {tally['warned']} + 拒收 {tally['refused']}。")
+    target = report_path(file, "边界检查报告.xlsx", report_file)
+    target.write_bytes(report_workbook(report))
+    console.print(f"边界检查报告已保存：{target}（每个要素一行：匹配方式、结果和原因）")

@@ -12,7 +12,7 @@ import flask
 
 from dashboard.database import read_session
 from dashboard.guard import check_area, principal_for
-from geo.linking import TOWNSHIP_CODE
+from geo.areas import TOWNSHIP_CODE
 from geo.workspace import changes_since
 
 PATH = "/workspace/changes"

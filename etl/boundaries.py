@@ -9,7 +9,10 @@ level (township, village or grid), in this order:
    CRS is refused with a message naming ``--crs``.
 2. Repair invalid polygons with ``make_valid`` (each repair reported); refuse what is empty, not a
    polygon, or outside China after transformation (a wrong CRS).
-3. Match each feature to a unit by code, or by name within its parent (reporting ambiguities).
+3. Match each feature to a unit by code (in any form ``geo.areas.normal_code`` reads: 9-digit townships,
+   numbers, a trailing ``.0``), else by name within its parent (from a parent column, or the prefix of a
+   code that is not in the catalogue), reporting ambiguities. Every feature read ends in one outcome
+   (``etl.boundary_report``): loaded, loaded with a note, or refused with the reason.
 4. Check each unit against its parent (a part outside the parent wider than the tolerance refuses
    the unit, naming the neighbours it spills into) and the siblings against each other (overlaps,
    and gaps where a parent's children all have geometry), wider than the tolerance (metres).
@@ -26,7 +29,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+import zipfile
+from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -38,12 +43,15 @@ import shapely
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from etl.boundary_relink import Relinked, relink_records
+from etl.boundary_relink import relink_records
+from etl.boundary_report import BY_CODE, BY_NAME, BoundaryReport, FeatureOutcome
 from etl.boundary_reshape import give_way
 from etl.crs import parse_crs, transform_geometries
 from etl.progress import Progress, no_progress
 from etl.tabular import normalise_header
 from geo.aggregates import refresh_aggregates
+from geo.areas import LEVEL_LABELS as AREA_LABELS
+from geo.areas import clean_name, level_of, name_key, normal_code, parent_code
 from geo.enums import GeometrySource, RegionLevel
 from geo.errors import Forbidden, InvalidInput
 from geo.models import SRID
@@ -55,7 +63,13 @@ PARENT_ALIASES = ("parent", "上级", "上级名称", "所属乡镇", "乡镇", 
                   "parent_name")
 PARENT_CODE_ALIASES = ("parent_code", "上级代码", "上级区划代码")
 LEVELS = ("township", "village", "grid")
-LEVEL_LABELS = {"township": "乡镇（街道）", "village": "村（社区）", "grid": "网格"}
+LEVEL_LABELS = {level: AREA_LABELS[level] for level in LEVELS}
+PARENT_LEVEL = {"township": "county", "village": "township", "grid": "village"}
+READ_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FeatureError,
+               pyogrio.errors.FieldError, pyogrio.errors.GeometryError, pyogrio.errors.CRSError, pyproj.exceptions.CRSError,
+               shapely.errors.GEOSException, zipfile.BadZipFile, OSError, ValueError, UnicodeError, IndexError)
+"""What reading a damaged or odd file raises (GDAL, PROJ, GEOS, a truncated archive, a bad encoding; pyogrio
+raises IndexError for a Shapefile without its .shx)."""
 CHINA = shapely.box(73.0, 3.0, 136.0, 54.0)
 EQUAL_AREA = pyproj.CRS.from_proj4("+proj=laea +lat_0=32.1 +lon_0=114.9 +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs")
 """Lambert azimuthal equal-area centred on Xinyang: areas exact, distances within 0.1 % over the city."""
@@ -86,9 +100,17 @@ def _read(path: Path, crs: str | None, name: str) -> gpd.GeoDataFrame:
         raise InvalidInput(f"找不到文件 {name}：请检查路径。")
     try:
         frame = gpd.read_file(path)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FeatureError) as exc:
-        reason = str(exc).replace(str(path), name)
-        raise InvalidInput(f"{name}：无法读取边界文件（{reason}）：支持 GeoJSON、压缩的 Shapefile（.zip）和 GeoPackage。") from exc
+        if not isinstance(frame, gpd.GeoDataFrame):
+            raise InvalidInput(f"{name}：文件里只有属性表、没有几何图形（Shapefile 的压缩包缺少 .shp 或 .shx？）：请把同名的"
+                               " .shp、.shx、.dbf、.prj 一起压缩后重新上传。")
+        return _transformed(frame, crs, name)
+    except READ_ERRORS as exc:
+        reason = str(exc).replace(str(path), name).strip() or type(exc).__name__
+        raise InvalidInput(f"{name}：无法读取边界文件（{reason}）：支持 GeoJSON、压缩的 Shapefile（.zip）和 GeoPackage；"
+                           "文件可能不完整（上传或复制中断），请重新导出。") from exc
+
+
+def _transformed(frame: gpd.GeoDataFrame, crs: str | None, name: str) -> gpd.GeoDataFrame:
     if crs is not None:
         parsed = parse_crs(crs)
         if parsed == "gcj02":
@@ -118,8 +140,15 @@ def read_boundaries(path: Path, crs: str | None = None) -> gpd.GeoDataFrame:
 
 
 def _as_multipolygon(geom: shapely.Geometry) -> shapely.MultiPolygon:
-    polygons = shapely.get_parts(geom)
-    polygons = [p for p in polygons if isinstance(p, shapely.Polygon) and not p.is_empty]
+    """The non-empty polygons of a geometry, collections and multi-geometries flattened at any depth."""
+    parts, polygons = deque([geom]), []
+    while parts:
+        part = parts.popleft()
+        if isinstance(part, shapely.Polygon):
+            if not part.is_empty:
+                polygons.append(part)
+        elif isinstance(part, (shapely.MultiPolygon, shapely.GeometryCollection)):
+            parts.extend(shapely.get_parts(part))
     return shapely.MultiPolygon(polygons)
 
 
@@ -150,67 +179,19 @@ def load_boundaries(
 # --- a user's boundary file ----------------------------------------------------------------------------
 
 @dataclass
-class BoundaryReport:
-    """Everything an import of boundaries found and did, each item a sentence for the user."""
-
-    file: str
-    level: str
-    tolerance: float
-    dry_run: bool = True
-    repaired: list[str] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-    ambiguous: list[str] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)
-    overlaps: list[str] = field(default_factory=list)
-    gaps: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    matched: int = 0
-    written: int = 0
-    created: int = 0
-    history: int = 0
-    reshaped: dict[str, int] = field(default_factory=dict)
-    cleared: list[str] = field(default_factory=list)
-    relinked: dict[str, int] = field(default_factory=dict)
-    unplaced: dict[str, int] = field(default_factory=dict)
-    batch_id: int | None = None
-
-    @property
-    def refusals(self) -> list[str]:
-        return self.refused + self.ambiguous + self.outside
-
-    def summary(self) -> str:
-        label = LEVEL_LABELS[self.level]
-        head = (f"{label}边界“{self.file}”：匹配 {self.matched} 个，修复 {len(self.repaired)} 个，拒收 "
-                f"{len(self.refusals)} 个，重叠 {len(self.overlaps)} 处，缝隙 {len(self.gaps)} 处")
-        if self.dry_run:
-            return head + "（预检，未写入）。"
-        reshaped = "，".join(f"{LEVEL_LABELS[k]} {v} 个" for k, v in self.reshaped.items() if v)
-        return (head + f"；已写入 {self.written} 个（新建网格 {self.created} 个），旧边界存入历史 {self.history} 个"
-                + (f"；示意边界随之调整：{reshaped}" if reshaped else "")
-                + (f"；{len(self.cleared)} 个示意单元已不在新边界内，清除其边界" if self.cleared else "")
-                + "；" + self.relink_sentence() + "。")
-
-    def relink_sentence(self) -> str:
-        return Relinked(self.relinked, self.unplaced).sentence()
-
-    def lines(self) -> list[str]:
-        sections = [("已修复", self.repaired), ("拒收", self.refusals),
-                    ("重叠（超过容差）", self.overlaps), ("缝隙（超过容差）", self.gaps), ("说明", self.notes)]
-        return [f"{title}：{item}" for title, items in sections for item in items]
-
-
-@dataclass
 class BoundaryFile:
-    """Features of a file, in EPSG:4326, repaired: columns feature, code, name, parent, parent_code, geometry."""
+    """Features of a file, in EPSG:4326, repaired: columns feature, code_text (as read), code (stored form or
+    None), code_problem, name, parent, parent_code, geometry; ``outcomes`` has every feature read."""
 
     file: str
     features: gpd.GeoDataFrame
     repaired: list[str]
     refused: list[str]
+    outcomes: dict[int, FeatureOutcome]
 
 
 def _describe(row) -> str:
-    parts = [p for p in (row.get("code"), row.get("name")) if isinstance(p, str) and p]
+    parts = [p for p in (row.get("code_text"), row.get("name")) if isinstance(p, str) and p]
     return f"第 {row['feature']} 个要素" + (f"（{' '.join(parts)}）" if parts else "")
 
 
@@ -227,6 +208,23 @@ def _repair_word(reason: str) -> str:
     return reason
 
 
+def _cell_text(value) -> str | None:
+    """A cell as the user wrote it: None when empty, integral numbers without “.0”."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip() or None
+
+
+def _code(text: str | None) -> tuple[str | None, str | None]:
+    """(stored form, None) of a code cell, or (None, why it is not a code)."""
+    try:
+        return normal_code(text), None
+    except InvalidInput as problem:
+        return None, str(problem)
+
+
 def read_boundary_file(path: str | Path, crs: str | None = None, display_name: str | None = None) -> BoundaryFile:
     """Read, transform and repair; no database. ``display_name``: the file's name as the user knows it."""
     path = Path(path)
@@ -240,48 +238,68 @@ def read_boundary_file(path: str | Path, crs: str | None = None, display_name: s
     parent_col = _pick_column(frame, PARENT_ALIASES, None, name)
     parent_code_col = _pick_column(frame, PARENT_CODE_ALIASES, None, name)
 
-    def text_of(column):
-        if column is None:
-            return pd.Series(None, index=frame.index, dtype=object)
-        values = frame[column].astype(object).map(lambda v: None if v is None or (isinstance(v, float) and v != v)
-                                                  else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()))
-        return values.where(values != "", None)
+    def text_of(column) -> list[str | None]:
+        return [None] * len(frame) if column is None else [_cell_text(v) for v in frame[column].astype(object)]
 
+    code_text = text_of(code_col)
+    codes = [_code(t) for t in code_text]
     features = gpd.GeoDataFrame({
-        "feature": np.arange(1, len(frame) + 1), "code": text_of(code_col), "name": text_of(name_col),
-        "parent": text_of(parent_col), "parent_code": text_of(parent_code_col),
+        "feature": np.arange(1, len(frame) + 1), "code_text": code_text, "code": [c for c, _ in codes],
+        "code_problem": [p for _, p in codes], "name": text_of(name_col), "parent": text_of(parent_col),
+        "parent_code": [_code(t)[0] for t in text_of(parent_code_col)],
     }, geometry=list(frame.geometry.values), crs=SRID)
-    repaired, refused, keep = [], [], []
-    geometries = []
+    outcomes = {int(f): FeatureOutcome(int(f), c, n) for f, c, n in
+                zip(features["feature"], features["code_text"], features["name"])}
+    repaired, refused, keep, geometries = [], [], [], []
     for position, row in features.iterrows():
-        geom = row.geometry
-        who = _describe(row)
-        if geom is None or geom.is_empty:
-            refused.append(f"{who}没有几何图形")
-            continue
-        if not isinstance(geom, (shapely.Polygon, shapely.MultiPolygon)):
-            refused.append(f"{who}不是面（是 {geom.geom_type}），不能作为边界")
-            continue
-        if not shapely.is_valid(geom):
-            reason = _repair_word(shapely.is_valid_reason(geom))
-            fixed = _as_multipolygon(shapely.make_valid(geom))
-            if fixed.is_empty or fixed.area < MIN_AREA_DEGREES:
-                refused.append(f"{who}几何无效（{reason}），无法修复")
-                continue
-            repaired.append(f"{who}：{reason}，已修复（修复后 {len(fixed.geoms)} 块，面积 {_area_m2(fixed):,.0f} 平方米）")
-            geom = fixed
-        geom = _as_multipolygon(geom)
-        if geom.is_empty or geom.area < MIN_AREA_DEGREES:
-            refused.append(f"{who}面积为零（顶点共线或重合），无法修复")
-            continue
-        if not CHINA.contains(geom):
-            refused.append(f"{who}的坐标不在中国范围内：坐标系可能不对（可用 --crs 指明）")
+        outcome = outcomes[int(row["feature"])]
+        try:
+            geom = _feature_geometry(row, outcome, repaired)
+        except shapely.errors.GEOSException as exc:
+            geom = f"{_describe(row)}的几何图形无法处理（{exc}）"
+        if isinstance(geom, str):
+            refused.append(geom)
+            outcome.refuse(geom)
             continue
         keep.append(position)
         geometries.append(geom)
     features = features.loc[keep].copy()
     features = features.set_geometry(gpd.GeoSeries(geometries, index=features.index, crs=SRID))
-    return BoundaryFile(name, features, repaired, refused)
+    return BoundaryFile(name, features, repaired, refused, outcomes)
+
+
+def _feature_geometry(row, outcome: FeatureOutcome, repaired: list[str]) -> shapely.MultiPolygon | str:
+    """A feature's geometry as a valid 2-D MultiPolygon in China, or the sentence refusing it."""
+    geom = row.geometry
+    who = _describe(row)
+    if geom is None or geom.is_empty:
+        return f"{who}没有几何图形"
+    geom = shapely.force_2d(geom)
+    if isinstance(geom, shapely.GeometryCollection) and not isinstance(geom, shapely.MultiPolygon):
+        polygons = _as_multipolygon(geom)
+        dropped = len(shapely.get_parts(geom)) - len(polygons.geoms)
+        if polygons.is_empty:
+            return f"{who}不是面（是 {geom.geom_type}，其中没有面），不能作为边界"
+        if dropped:
+            outcome.warn(f"{who}是几何集合：只取其中的面，舍去 {dropped} 个点、线或空的部分")
+        geom = polygons
+    if not isinstance(geom, (shapely.Polygon, shapely.MultiPolygon)):
+        return f"{who}不是面（是 {geom.geom_type}），不能作为边界"
+    if not shapely.is_valid(geom):
+        reason = _repair_word(shapely.is_valid_reason(geom))
+        fixed = _as_multipolygon(shapely.make_valid(geom))
+        if fixed.is_empty or fixed.area < MIN_AREA_DEGREES:
+            return f"{who}几何无效（{reason}），无法修复"
+        sentence = f"{who}：{reason}，已修复（修复后 {len(fixed.geoms)} 块，面积 {_area_m2(fixed):,.0f} 平方米）"
+        repaired.append(sentence)
+        outcome.warn(sentence)
+        geom = fixed
+    geom = _as_multipolygon(geom)
+    if geom.is_empty or geom.area < MIN_AREA_DEGREES:
+        return f"{who}面积为零（顶点共线或重合），无法修复"
+    if not CHINA.contains(geom):
+        return f"{who}的坐标不在中国范围内：坐标系可能不对（可用 --crs 指明）"
+    return geom
 
 
 def _to_metres(geometries) -> np.ndarray:
@@ -290,13 +308,6 @@ def _to_metres(geometries) -> np.ndarray:
 
 def _area_m2(geometry) -> float:
     return float(shapely.area(_to_metres(geometry))[0])
-
-
-def _core(name: str) -> str:
-    for suffix in ("居民委员会", "村民委员会", "街道办事处", "居委会", "村委会", "街道", "社区", "镇", "乡", "村"):
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
 
 
 def _present(value) -> str | None:
@@ -319,55 +330,98 @@ def _catalogue(session: Session, level: str) -> pd.DataFrame:
                                  "geom_source"])
 
 
+class _Names:
+    """Units of a level looked up by name: the exact name (or short name) first, then its ``name_key``."""
+
+    def __init__(self, units: pd.DataFrame, level: str):
+        self.level, self.exact, self.keyed = level, {}, {}
+        for unit in units.itertuples():
+            for name in {unit.name, unit.short_name} - {None}:
+                self.exact.setdefault(clean_name(name), []).append(unit)
+                self.keyed.setdefault(name_key(name), []).append(unit)
+
+    def find(self, name: str, parent: str | None, parent_code: str | None) -> list:
+        """Units named ``name``, inside ``parent_code`` or a parent named ``parent`` when given."""
+        found = self.exact.get(clean_name(name)) or self.keyed.get(name_key(name), [])
+        if parent_code:
+            return [u for u in found if u.parent_code == parent_code]
+        if parent:
+            key = name_key(parent, PARENT_LEVEL[self.level])
+            return [u for u in found if key in {name_key(n, PARENT_LEVEL[self.level])
+                                                for n in (u.parent_name, u.parent_short) if n}]
+        return found
+
+
+def _code_miss(row, level: str) -> str:
+    """Why a feature's code gives no unit of ``level``."""
+    code, written = _present(row["code"]), _present(row["code_text"])
+    if code is None:
+        return f"代码{row['code_problem']}"
+    shown = f"代码 {written}" + (f"（即 {code}）" if code != written else "")
+    found = level_of(code)
+    if found != level:
+        return f"{shown}是{AREA_LABELS[found]}代码，不是{LEVEL_LABELS[level]}代码"
+    return f"{shown}不在区划目录中"
+
+
 def match_units(features: gpd.GeoDataFrame, session: Session, level: str, report: BoundaryReport,
                 within: str = "") -> gpd.GeoDataFrame:
-    """The features that match exactly one unit (column ``unit``) inside ``within``; the others are reported."""
+    """The features that match exactly one unit (column ``unit``, and ``matched_by``) inside ``within``.
+
+    By code first; a feature without a known code is matched by name within its parent (the parent-code or
+    parent-name column, else the parent of its code). Each refusal and each fallback is reported per feature.
+    """
     units = _catalogue(session, level)
     villages = set(session.execute(text("SELECT code FROM region WHERE level = 'village'")).scalars()) \
         if level == "grid" else set()
-    by_code = set(units["code"])
-    by_name: dict[str, list] = {}
-    for unit in units.itertuples():
-        for variant in {unit.name, unit.short_name, _core(unit.name), _core(unit.short_name or unit.name)} - {None}:
-            by_name.setdefault(variant, []).append(unit)
-    chosen, new_cells = [], []
+    by_code = {u.code: u for u in units.itertuples()}
+    names = _Names(units, level)
+    label = LEVEL_LABELS[level]
+    chosen, new_cells = [], set()
     for position, row in features.iterrows():
-        who = _describe(row)
-        code, name, parent, parent_code = (_present(row[c]) for c in ("code", "name", "parent", "parent_code"))
-        if code:
-            if code in by_code:
-                chosen.append((position, code))
-            elif level == "grid" and len(code) == 15 and code.isdigit() and code[:12] in villages:
-                chosen.append((position, code))
-                new_cells.append(code)
-            else:
-                report.refused.append(f"{who}：代码 {code} 不是{LEVEL_LABELS[level]}代码，或不在区划目录中")
+        feature, who = int(row["feature"]), _describe(row)
+        code, name, parent = (_present(row[c]) for c in ("code", "name", "parent"))
+        if code in by_code:
+            chosen.append((position, code, BY_CODE))
+            known = by_code[code]
+            if name and name_key(name) not in {name_key(n) for n in (known.name, known.short_name) if n}:
+                report.warn(feature, f"{who}：名称与目录中的“{known.name}”不同，按代码匹配")
             continue
+        if level == "grid" and level_of(code) == "grid" and parent_code(code) in villages:
+            chosen.append((position, code, BY_CODE))
+            new_cells.add(code)
+            continue
+        miss = _code_miss(row, level) if (code or _present(row["code_problem"])) else None
         if not name:
-            report.refused.append(f"{who}：没有代码也没有名称，无法匹配")
+            report.refuse(feature, f"{who}：{miss or '没有代码也没有名称'}，无法匹配")
             continue
-        candidates = by_name.get(name, []) or by_name.get(_core(name), [])
-        if parent_code:
-            candidates = [u for u in candidates if u.parent_code == parent_code]
-        elif parent:
-            candidates = [u for u in candidates
-                          if parent in (u.parent_name, u.parent_short) or _core(parent) == _core(u.parent_name)]
+        inside = _present(row["parent_code"]) or (parent_code(code) if level_of(code) == level else None)
+        candidates = names.find(name, parent, inside)
+        if len({u.code for u in candidates}) > 1 and within:
+            candidates = [u for u in candidates if u.code.startswith(within)] or candidates
+        where = f"（上级“{parent or inside}”）" if parent or inside else ""
         if not candidates:
-            report.refused.append(f"{who}：找不到名为“{name}”的{LEVEL_LABELS[level]}" + (f"（上级“{parent}”）" if parent else ""))
+            report.refuse(feature, f"{who}：{miss + '；' if miss else ''}找不到名为“{name}”的{label}{where}")
         elif len({u.code for u in candidates}) > 1:
             listed = "、".join(f"{u.parent_name}{u.name}（{u.code}）" for u in candidates[:5])
-            report.ambiguous.append(f"{who}：名称“{name}”对应多个{LEVEL_LABELS[level]}：{listed}；请加上级名称列或代码列")
+            report.refuse(feature, f"{who}：名称“{name}”对应多个{label}：{listed}；请加上级名称列或代码列",
+                          report.ambiguous)
         else:
-            chosen.append((position, candidates[0].code))
-    frame = features.loc[[p for p, _ in chosen]].copy()
-    frame["unit"] = [c for _, c in chosen]
+            chosen.append((position, candidates[0].code, BY_NAME))
+            if miss:
+                report.warn(feature, f"{who}：{miss}，按名称匹配到{candidates[0].name}（{candidates[0].code}）")
+    frame = features.loc[[p for p, _, _ in chosen]].copy()
+    frame["unit"] = pd.Series([c for _, c, _ in chosen], index=frame.index, dtype=object)
+    frame["matched_by"] = pd.Series([h for _, _, h in chosen], index=frame.index, dtype=object)
+    for feature, unit, how in zip(frame["feature"], frame["unit"], frame["matched_by"]):
+        report.features[int(feature)].unit, report.features[int(feature)].matched_by = unit, how
     twice = frame["unit"].duplicated(keep="first")
     for _, row in frame[twice].iterrows():
-        report.refused.append(f"{_describe(row)}：与前面的要素是同一个{LEVEL_LABELS[level]}（{row['unit']}），只用第一个")
+        report.refuse(int(row["feature"]), f"{_describe(row)}：与前面的要素是同一个{label}（{row['unit']}），只用第一个")
     frame = frame[~twice]
-    elsewhere = ~frame["unit"].str.startswith(within)
+    elsewhere = np.array([not u.startswith(within) for u in frame["unit"]], dtype=bool)
     for _, row in frame[elsewhere].iterrows():
-        report.refused.append(f"{_describe(row)}：{LEVEL_LABELS[level]} {row['unit']} 不在您的管辖范围（{within}）内，未导入")
+        report.refuse(int(row["feature"]), f"{_describe(row)}：{label} {row['unit']} 不在您的管辖范围（{within}）内，未导入")
     frame = frame[~elsewhere]
     frame["new_cell"] = frame["unit"].isin(new_cells)
     report.matched = len(frame)
@@ -376,7 +430,7 @@ def match_units(features: gpd.GeoDataFrame, session: Session, level: str, report
 
 def _parents(session: Session, level: str, codes: list[str]) -> dict[str, tuple[str, str, shapely.Geometry | None, str]]:
     """Unit code → (parent code, parent name, parent geometry, its source) for the matched units."""
-    parent_of = {c: (c[:12] if level == "grid" else None) for c in codes}
+    parent_of = {c: (parent_code(c) if level == "grid" else None) for c in codes}
     if level != "grid":
         parent_of.update(dict(session.execute(text("SELECT code, parent_code FROM region WHERE code = ANY(:codes)"),
                                               {"codes": codes}).all()))
@@ -398,7 +452,7 @@ def check_boundaries(matched: gpd.GeoDataFrame, session: Session, level: str, re
     matched["parent_code"] = matched["unit"].map(lambda c: parents[c][0])
     metric = dict(zip(matched["unit"], _to_metres(matched.geometry.values)))
     parent_metric = {p: _to_metres(g)[0] for p, _, g, _ in parents.values() if g is not None}
-    refused = set()
+    refused, feature_of = set(), dict(zip(matched["unit"], matched["feature"]))
     for unit, (parent, parent_name, geom, parent_source) in parents.items():
         if geom is None:
             report.notes.append(f"{unit} 的上级 {parent_name}（{parent}）还没有边界，未检查是否超出上级")
@@ -414,7 +468,8 @@ def check_boundaries(matched: gpd.GeoDataFrame, session: Session, level: str, re
             name = _present(matched.loc[matched["unit"] == unit, "name"].iloc[0]) or ""
             into = f"，伸入{'、'.join(neighbours)}" if neighbours else ""
             hint = ("；上级的边界只是示意，请先导入上级的正式边界" if parent_source == "illustrative" else "")
-            report.outside.append(f"{name}（{unit}）超出上级 {parent_name} 约 {area:,.0f} 平方米（容差 {tolerance:g} 米）{into}{hint}")
+            report.refuse(int(feature_of[unit]), f"{name}（{unit}）超出上级 {parent_name} 约 {area:,.0f} 平方米"
+                          f"（容差 {tolerance:g} 米）{into}{hint}", report.outside)
             refused.add(unit)
     matched = matched[~matched["unit"].isin(refused)]
     _siblings(matched, session, level, report, parents, parent_metric)
@@ -443,7 +498,10 @@ def _siblings(matched, session, level, report, parents, parent_metric) -> None:
                 continue
             overlap = shapely.intersection(geoms[i], geoms[j])
             if not shapely.is_empty(shapely.buffer(overlap, -tolerance / 2)):
-                report.overlaps.append(f"{codes[i]} 与 {codes[j]} 重叠约 {shapely.area(overlap):,.0f} 平方米")
+                sentence = f"{codes[i]} 与 {codes[j]} 重叠约 {shapely.area(overlap):,.0f} 平方米"
+                report.overlaps.append(sentence)
+                for k in {i, j} & set(range(len(group))):
+                    report.warn(int(group["feature"].iloc[k]), sentence)
         all_children = set(siblings["code"]) | set(group["unit"])
         covered = set(group["unit"]) | set(kept["code"])
         if illustrative:
@@ -497,7 +555,7 @@ def apply_boundaries(matched: gpd.GeoDataFrame, session: Session, level: str, re
     reshaped = give_way(session, level, codes, batch)
     report.reshaped = {lvl: reshaped.count(lvl) for lvl in LEVELS if reshaped.count(lvl)}
     report.cleared = reshaped.cleared
-    cells = [c for c in [*codes, *reshaped.changed.get("grid", []), *reshaped.cleared] if len(c) == 15]
+    cells = [c for c in [*codes, *reshaped.changed.get("grid", []), *reshaped.cleared] if level_of(c) == "grid"]
     relinked = relink_records(session, cells, within, progress)
     report.relinked, report.unplaced = relinked.moved, relinked.unplaced
     report.batch_id = batch
@@ -529,7 +587,8 @@ def import_boundaries(path: str | Path, session: Session, level: str, *, crs: st
         raise Forbidden(f"乡镇（街道）的管理员只能导入本乡镇的网格边界；{LEVEL_LABELS[level]}边界请由县（区）管理员导入。")
     progress("read", 0, 0)
     source = read_boundary_file(path, crs, display_name)
-    report = BoundaryReport(source.file, level, tolerance, repaired=source.repaired, refused=list(source.refused))
+    report = BoundaryReport(source.file, level, tolerance, repaired=source.repaired, refused=list(source.refused),
+                            features=source.outcomes)
     progress("match", 0, len(source.features))
     matched = match_units(source.features, session, level, report, within)
     progress("check", 0, len(matched))
@@ -541,5 +600,5 @@ def import_boundaries(path: str | Path, session: Session, level: str, *, crs: st
                             within=within, imported_by=imported_by, progress=progress)
 
 
-__all__ = ["BoundaryReport", "BoundarySummary", "RegionLevel", "apply_boundaries", "check_boundaries",
+__all__ = ["BoundaryFile", "BoundaryReport", "BoundarySummary", "RegionLevel", "apply_boundaries", "check_boundaries",
            "import_boundaries", "load_boundaries", "match_units", "read_boundaries", "read_boundary_file"]

@@ -22,6 +22,7 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.areas import parent_code
 from geo.models import SRID
 
 CHILD = {"county": "township", "township": "village", "village": "grid"}
@@ -157,7 +158,7 @@ def give_way(session: Session, level: str, codes: list[str], batch: int) -> Resh
     illustrative descendants of every changed unit, level by level down to the grid cells."""
     result = Reshaped()
     if level == "grid":
-        parents = sorted({c[:12] for c in codes})
+        parents = sorted({parent_code(c) for c in codes})
     else:
         parents = sorted(set(session.execute(text("SELECT parent_code FROM region WHERE code = ANY(:c)"
                                                   " AND parent_code IS NOT NULL"), {"c": codes}).scalars()))

@@ -8,6 +8,7 @@ here. Every parser returns the values and, per row, the reason (Chinese) a value
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -16,6 +17,7 @@ import pandas as pd
 
 from etl.identity import CHECK_CHARS, WEIGHTS
 from etl.tabular import normalise_header
+from geo.areas import normal_code
 from geo.enums import (
     DisputeDomain,
     DisputeStatus,
@@ -27,6 +29,7 @@ from geo.enums import (
     RiskLevel,
     Satisfaction,
 )
+from geo.errors import InvalidInput
 from geo.privacy import mask_id_number, mask_phone
 
 EARLIEST = date(2000, 1, 1)
@@ -348,6 +351,23 @@ def parse_text(values: pd.Series, spec: Field, header: str) -> tuple[pd.Series, 
         _flag(reasons, (text != "") & ~text.str.fullmatch(spec.pattern),
               lambda v: f"“{header}”的值“{v}”格式不对：{spec.help or '应为 ' + spec.pattern}", text)
     return text.where(text != "", None), reasons
+
+
+def parse_code(values: pd.Series, spec: Field, header: str) -> tuple[pd.Series, Reasons]:
+    """Region codes in every form ``geo.areas.normal_code`` reads (a number from Excel, “.0”, full-width digits,
+    spaces), then held to the field's pattern (a grid code of 15 digits, a village code of 12)."""
+    reasons = no_reasons(values.index)
+    codes = pd.Series(None, index=values.index, dtype=object)
+    for i, value in values.items():
+        try:
+            code = normal_code(value)
+        except InvalidInput as problem:
+            reasons[i] = f"“{header}”：{problem}"
+            continue
+        if code is not None and not re.fullmatch(spec.pattern, code):
+            reasons[i] = f"“{header}”的值“{str(value).strip()}”格式不对：{spec.help or '应为 ' + spec.pattern}"
+        codes[i] = code
+    return codes.where(reasons.isna(), None), reasons
 
 
 NUMERIC_FORM = r"\d+(?:\.\d+)?[eE][+-]?\d+|\d+\.\d+|\d+\.0*"

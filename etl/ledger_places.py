@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from etl.ledger_fields import no_reasons
+from geo.areas import clean_name, name_key
 from geo.models import SRID
 
 CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)
@@ -159,18 +160,6 @@ def _first_cells(session: Session, codes: list[str]) -> dict[str, tuple[str, str
     return {code: (name, cell) for code, name, cell in rows}
 
 
-SUFFIXES = {"village": ("居民委员会", "村民委员会", "居委会", "村委会", "社区", "村"),
-            "township": ("街道办事处", "办事处", "街道", "镇", "乡"), "county": ("县", "区", "市")}
-
-
-def _core(name: str, level: str) -> str:
-    name = "".join(str(name).split())
-    for suffix in SUFFIXES[level]:
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
-
-
 def _by_names(session: Session, names: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Villages by their name within a township (and county, if given); ambiguities are reported, not guessed."""
     units = pd.DataFrame(session.execute(text(
@@ -179,9 +168,9 @@ def _by_names(session: Session, names: pd.DataFrame) -> tuple[pd.Series, pd.Seri
         " FROM region v JOIN region t ON t.code = v.parent_code JOIN region c ON c.code = t.parent_code"
         " WHERE v.level = 'village'"
     )).all(), columns=["code", "name", "short_name", "township", "county", "cell"])
-    units["v_core"] = units["short_name"].fillna(units["name"]).map(lambda n: _core(n, "village"))
-    units["t_core"] = units["township"].map(lambda n: _core(n, "township"))
-    units["c_core"] = units["county"].map(lambda n: _core(n, "county"))
+    units["v_core"] = units["short_name"].fillna(units["name"]).map(lambda n: name_key(n, "village"))
+    units["t_core"] = units["township"].map(lambda n: name_key(n, "township"))
+    units["c_core"] = units["county"].map(lambda n: name_key(n, "county"))
     by_exact = {}
     for unit in units.itertuples():
         for variant in {unit.name, unit.short_name}:
@@ -195,11 +184,11 @@ def _by_names(session: Session, names: pd.DataFrame) -> tuple[pd.Series, pd.Seri
         county = county if isinstance(county, str) and county else None
         key = (county, township, village)
         if key not in cache:
-            t_core = _core(township, "township")
-            village_text = "".join(str(village).split())
-            candidates = by_exact.get((t_core, village_text)) or by_exact.get((t_core, "~" + _core(village_text, "village")), [])
+            t_core = name_key(township, "township")
+            village_text = clean_name(village)
+            candidates = by_exact.get((t_core, village_text)) or by_exact.get((t_core, "~" + name_key(village_text, "village")), [])
             if county:
-                candidates = [u for u in candidates if u.c_core == _core(county, "county")]
+                candidates = [u for u in candidates if u.c_core == name_key(county, "county")]
             shown = f"{county or ''}{township}{village}"
             if not candidates:
                 cache[key] = (None, f"找不到村（社区）“{shown}”：请核对名称，或改填村（社区）代码")

@@ -21,6 +21,7 @@ from etl.ledger_fields import (
     clean,
     known_headers,
     parse_bool,
+    parse_code,
     parse_dates,
     parse_enum,
     parse_id_numbers,
@@ -285,6 +286,8 @@ def parse_values(cells: pd.Series, numeric, spec_: Field, header: str):
         parsed, reasons = parse_id_numbers(cells, numeric, header)
     elif spec_.kind == "phone":
         parsed, reasons = parse_phones(cells, numeric, header)
+    elif spec_.kind == "code":
+        parsed, reasons = parse_code(cells, spec_, header)
     else:
         parsed, reasons = parse_text(cells, spec_, header)
     if spec_.required:

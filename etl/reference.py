@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from etl.boundaries import load_boundaries, read_boundaries
+from geo.areas import CITY_CODE, county_of
 from geo.enums import GeometrySource, RegionKind, RegionLevel
 from geo.models import Region
 
@@ -17,7 +18,7 @@ REFERENCE = Path(__file__).resolve().parent / "reference"
 COUNTY_POLYGONS = REFERENCE / "counties_tianditu.geojson"
 TOWNSHIPS = REFERENCE / "townships.csv"
 VILLAGES = REFERENCE / "villages.csv"
-CITY_CODE, CITY_NAME = "411500", "信阳市"
+CITY_NAME = "信阳市"
 
 TOWNSHIP_KINDS = {"街道": RegionKind.SUBDISTRICT, "镇": RegionKind.TOWN, "乡": RegionKind.XIANG, "other": RegionKind.OTHER_TOWNSHIP}
 VILLAGE_KINDS = {"社区": RegionKind.COMMUNITY, "村": RegionKind.VILLAGE}
@@ -48,7 +49,7 @@ def unit_rows() -> list[dict]:
     ]
     rows += [
         dict(code=v.code, name=v.name, short_name=v.short_name, level=RegionLevel.VILLAGE, kind=VILLAGE_KINDS[v.kind],
-             parent_code=v.township_code, county_code=v.code[:6])
+             parent_code=v.township_code, county_code=county_of(v.code))
         for v in villages.itertuples(index=False)
     ]
     return rows

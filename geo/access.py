@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 
+from geo.areas import CITY_CODE, scope_prefix
 from geo.enums import Role
 from geo.errors import Forbidden
 
-CITY_CODE = "411500"
 CITY_PREFIX = CITY_CODE[:4]
 """Every unit of the city (counties, the 411571 zone, townships, villages, grid cells) starts with 4115."""
 
@@ -59,10 +59,8 @@ class Principal:
     @property
     def area_prefix(self) -> str | None:
         """Code prefix of the area this user reads: the city, a county (6 digits), a township (9), or none."""
-        if self.role is Role.COUNTY_SUPERVISOR:
-            return self.region_code[:6]
-        if self.role is Role.TOWNSHIP_SUPERVISOR:
-            return self.region_code[:9]
+        if self.role in (Role.COUNTY_SUPERVISOR, Role.TOWNSHIP_SUPERVISOR):
+            return scope_prefix(self.region_code)
         if self.role in (Role.LEADERSHIP, Role.REVIEWER):
             return CITY_PREFIX
         return None

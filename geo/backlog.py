@@ -25,10 +25,11 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.areas import area_kind, county_of
 from geo.deadlines import check_day
 from geo.enums import BacklogMode, BacklogStatus
 from geo.errors import InvalidInput
-from geo.kpis import _BACKLOG_FILTER, _area_kind, _check_area, kpi_frame
+from geo.kpis import _BACKLOG_FILTER, _check_area, kpi_frame
 from geo.privacy import mask_name
 
 STAGES = {
@@ -114,10 +115,10 @@ def backlog_cases(session: Session, as_of: date, area: str = "") -> pd.DataFrame
     ``later_petitions`` (how many) and ``last_petition_on`` (see the module docstring).
     """
     as_of = check_day(as_of)
-    kind = _area_kind(area)
+    kind = area_kind(area)
     _check_area(session, area, kind)
     rows = session.execute(text(_CASES.format(backlog_filter=_BACKLOG_FILTER[kind])), {
-        "as_of": as_of, "county": area[:6], "township": area, "max_chain": MAX_CHAIN,
+        "as_of": as_of, "county": county_of(area), "township": area, "max_chain": MAX_CHAIN,
     }).mappings().all()
     records = []
     for row in rows:

@@ -7,6 +7,7 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.areas import scope_prefix
 from geo.models import SRID
 
 MAP_LEVELS = ("county", "township", "grid")
@@ -31,13 +32,6 @@ QUERIES = {"county": COUNTY_QUERY} | {
         " WHERE geom IS NOT NULL AND code LIKE :prefix ORDER BY code"
     )
 }
-
-
-def scope_prefix(area: str) -> str:
-    """The code prefix of everything inside an area: '' (city), a county code, or a township's 9 digits."""
-    if area in ("", "411500"):
-        return ""
-    return area if len(area) == 6 else area[:9]
 
 
 def unit_geometries(session: Session, level: str, within: str = "") -> gpd.GeoDataFrame:

@@ -15,11 +15,11 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.areas import area_column
 from geo.errors import InvalidInput
 from geo.models import DEFAULT_LINK_CAP
 from geo.privacy import mask_name
 
-AREA_COLUMNS = {6: "county_code", 12: "township_code"}
 OVER, IDLE, NORMAL = "超载", "空闲", "正常"
 UNIT_COLUMNS = ["code", "name", "households", "linked", "share_linked", "members", "over_cap", "idle_members"]
 MEMBER_COLUMNS = ["member_id", "name", "grid_code", "township_code", "load", "cap", "status"]
@@ -46,7 +46,7 @@ class Coverage:
 
 def coverage(session: Session, area_code: str) -> Coverage:
     """Coverage of a township (12-digit code) or a county (6 digits)."""
-    column = AREA_COLUMNS.get(len(area_code)) if isinstance(area_code, str) and area_code.isdigit() else None
+    column = area_column(area_code)
     if column is None:
         raise InvalidInput(f"区域代码应为 6 位县区代码或 12 位乡镇（街道）代码，收到 {area_code!r}。")
     params = {"code": area_code, "default_cap": DEFAULT_LINK_CAP}

@@ -28,9 +28,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo import statutory
+from geo.areas import area_kind, county_of
 from geo.enums import DisputeDomain, LodgedLevel, PetitionCategory, RegionLevel
 from geo.errors import InvalidInput
-from geo.kpis import _PETITION_FILTER, _area_kind, _check_area
+from geo.kpis import _PETITION_FILTER, _check_area
 from geo.privacy import mask_name, mask_phone
 
 MAX_WITHIN_DAYS = 366
@@ -107,10 +108,10 @@ def due_petitions(session: Session, as_of: date, within_days: int = 7, area: str
     """
     as_of = check_day(as_of)
     within = _check_within(within_days)
-    kind = _area_kind(area)
+    kind = area_kind(area)
     _check_area(session, area, kind)
     rows = session.execute(text(_DUE.format(area_filter=_PETITION_FILTER[kind])), {
-        "as_of": as_of, "within": within, "county": area[:6], "township": area,
+        "as_of": as_of, "within": within, "county": county_of(area), "township": area,
         "acceptance": "acceptance", "handling": "handling",
         "acceptance_days": statutory.ACCEPTANCE_DAYS, "handling_days": statutory.HANDLING_DAYS,
     }).mappings().all()
@@ -194,10 +195,10 @@ def overdue_summary(session: Session, as_of: date, within_days: int = 7, area: s
         handling_overdue=("handling_overdue", "sum"), max_days_overdue=("days_overdue", "max"),
     )
     if by == "county":
-        kind = _area_kind(area)
+        kind = area_kind(area)
         counties = dict(session.execute(
             text("SELECT code, name FROM region WHERE level = :level AND code LIKE :like"),
-            {"level": RegionLevel.COUNTY.value, "like": ("" if kind == "city" else area[:6]) + "%"},
+            {"level": RegionLevel.COUNTY.value, "like": ("" if kind == "city" else county_of(area)) + "%"},
         ).all())
         names = counties | names
         grouped = grouped.reindex(list(dict.fromkeys([*counties, *grouped.index])), fill_value=0)

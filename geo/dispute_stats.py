@@ -10,7 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from geo.boundaries import scope_prefix
+from geo.areas import county_of, scope_prefix
 from geo.errors import InvalidInput
 from geo.hotspots import Neighbours, hotspots
 from geo.privacy import mask_name
@@ -122,7 +122,7 @@ UNIT_DISPUTES = sa.text("""
 
 def unit_disputes(session: Session, code: str, chosen: DisputeFilter, limit: int = 50) -> pd.DataFrame:
     """The latest disputes of one unit (county, township or grid code) under the filters; party name masked."""
-    prefix = code if len(code) == 15 else scope_prefix(code)
+    prefix = scope_prefix(code)
     rows = session.execute(UNIT_DISPUTES, {
         "prefix": prefix + "%", "start": chosen.start, "end": chosen.end, "domains": list(chosen.domains),
         "statuses": list(chosen.statuses), "risks": list(chosen.risks), "limit": limit,
@@ -137,5 +137,5 @@ def unit_trail(session: Session, code: str) -> list[list[str]]:
     """[[county code, name], ([township code, name])] down to ``code``; empty when it is unknown."""
     rows = session.execute(sa.text(
         "SELECT code, name FROM region WHERE code IN (:county, :code) AND level IN ('county', 'township') ORDER BY code"
-    ), {"county": code[:6], "code": code}).all()
+    ), {"county": county_of(code), "code": code}).all()
     return [[c, n] for c, n in rows] if any(c == code for c, _ in rows) else []

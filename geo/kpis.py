@@ -14,7 +14,6 @@ that township (cases with no linked petition count for their county and the city
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,10 +21,10 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.areas import area_kind, county_of
 from geo.enums import Direction, LodgedLevel, PetitionCategory, RegionLevel, RiskEventKind, Satisfaction
 from geo.errors import InvalidInput, NotFound
 
-CITY_CODE = "411500"
 LOCAL_TIMEZONE = "Asia/Shanghai"
 """Risk events are stamped with a time; the day they count for is the local (Beijing time) date."""
 
@@ -157,17 +156,6 @@ ORDER BY u.unit, b.ord
 """
 
 
-def _area_kind(area: str) -> str:
-    """``city``, ``county`` or ``township`` for a valid area code; raises ``InvalidInput`` otherwise."""
-    if area in ("", CITY_CODE):
-        return "city"
-    if re.fullmatch(r"4115\d\d", area):
-        return "county"
-    if re.fullmatch(r"4115\d{5}000", area):
-        return "township"
-    raise InvalidInput(f"区域代码“{area}”无效：请选择全市、一个县区（6位代码）或一个乡镇（12位代码）。")
-
-
 def _check_area(session: Session, area: str, kind: str) -> None:
     if kind == "city":
         return
@@ -209,7 +197,7 @@ def kpi_frame(session: Session, start: date, end: date, area: str = "", by: str 
         raise InvalidInput(f"不支持的分组方式“{by}”：可选 {'、'.join(GROUPINGS)}。")
     if start > end:
         raise InvalidInput(f"统计期起始日 {start:%Y-%m-%d} 晚于截止日 {end:%Y-%m-%d}：请重新选择统计期。")
-    kind = _area_kind(area)
+    kind = area_kind(area)
     _check_area(session, area, kind)
     per_county = _PER_COUNTY[by]
     buckets = _buckets(start, end, _GRAIN[by])
@@ -225,9 +213,9 @@ def kpi_frame(session: Session, start: date, end: date, area: str = "", by: str 
     params = {
         "start": start, "end": end,
         "lo": [lo for lo, _ in buckets], "hi": [hi for _, hi in buckets],
-        "county": area[:6], "township": area,
+        "county": county_of(area), "township": area,
         "county_level": RegionLevel.COUNTY.value,
-        "county_like": ("" if kind == "city" else area[:6]) + "%",
+        "county_like": ("" if kind == "city" else county_of(area)) + "%",
         "complaint": PetitionCategory.COMPLAINT_REQUEST.value,
         "province": LodgedLevel.PROVINCE.value, "beijing": LodgedLevel.BEIJING.value,
         "satisfied": Satisfaction.SATISFIED.value, "basically_satisfied": Satisfaction.BASICALLY_SATISFIED.value,

@@ -25,7 +25,6 @@ row-level security), also links to households of another township the actor cann
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from numbers import Integral
@@ -36,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from geo.access import Principal, require_action
+from geo.areas import TOWNSHIP_CODE
 from geo.audit import ACTION_LABELS, record
 from geo.errors import Forbidden, InvalidInput, NotFound
 from geo.models import DEFAULT_LINK_CAP, LinkChange
@@ -43,7 +43,6 @@ from geo.privacy import mask_name
 
 MAX_IDS_SHOWN = 8
 MAX_CAP = 100
-TOWNSHIP_CODE = re.compile(r"\d{9}000")
 LOCK_MEMBER, LOCK_HOUSEHOLD = 0x66710001, 0x66710002
 """Advisory-lock namespaces (first key) of members and households; the second key is the id."""
 GAINING_KINDS = ("link", "move", "accept_suggestion")

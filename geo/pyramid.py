@@ -8,7 +8,6 @@ optional ``categories`` / ``domains`` (empty = all). Each is one SQL statement o
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pandas as pd
@@ -16,9 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo import statutory
+from geo.areas import area_kind, county_of, level_of
 from geo.enums import DisputeDomain, LodgedLevel, PetitionCategory, PetitionStatus, RegionLevel
 from geo.errors import InvalidInput
-from geo.kpis import _PETITION_FILTER, _area_kind, _buckets, _check_area
+from geo.kpis import _PETITION_FILTER, _buckets, _check_area
 from geo.privacy import mask_name, mask_phone
 
 UPPER_LEVELS = (LodgedLevel.CITY, LodgedLevel.PROVINCE, LodgedLevel.BEIJING)
@@ -68,7 +68,7 @@ def _chosen(session: Session, start: date, end: date, area: str, categories, dom
     """The FROM … WHERE of the petitions a query covers, and its parameters; checks every filter."""
     if start > end:
         raise InvalidInput(f"统计期起始日 {start:%Y-%m-%d} 晚于截止日 {end:%Y-%m-%d}：请重新选择统计期。")
-    kind = _area_kind(area)
+    kind = area_kind(area)
     categories = _allowed(categories, PetitionCategory, "信访类别")
     domains = _allowed(domains, DisputeDomain, "领域")
     _check_area(session, area, kind)
@@ -77,9 +77,9 @@ def _chosen(session: Session, start: date, end: date, area: str, categories, dom
         category_filter=_CATEGORY_FILTER if categories else "",
         domain_filter=_DOMAIN_FILTER if domains else "",
     )
-    params = {"start": start, "end": end, "county": area[:6], "township": area,
+    params = {"start": start, "end": end, "county": county_of(area), "township": area,
               "categories": categories, "domains": domains,
-              "county_level": RegionLevel.COUNTY.value, "county_like": ("" if kind == "city" else area[:6]) + "%"}
+              "county_level": RegionLevel.COUNTY.value, "county_like": ("" if kind == "city" else county_of(area)) + "%"}
     return sql, params
 
 
@@ -268,14 +268,14 @@ def petitions_behind(session: Session, start: date, end: date, area: str = "",
 
 def _check_origin(session: Session, origin: str, area: str) -> None:
     """``origin`` must be a county-level unit of the area."""
-    kind = _area_kind(area)
-    found = re.fullmatch(r"4115\d\d", origin) and session.execute(
+    kind = area_kind(area)
+    found = level_of(origin) == "county" and session.execute(
         text("SELECT 1 FROM region WHERE code = :code AND level = :level"),
         {"code": origin, "level": RegionLevel.COUNTY.value},
     ).first()
     if not found:
         raise InvalidInput(f"来源县区“{origin}”无效：请从图中选择一个县区。")
-    if kind != "city" and origin != area[:6]:
+    if kind != "city" and origin != county_of(area):
         raise InvalidInput(f"来源县区“{origin}”不在所选区域“{area}”内：请重新选择。")
 
 

@@ -27,9 +27,10 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.areas import area_kind, county_of, level_of, scope_prefix
 from geo.enums import CadenceScope, RecordSource, RegionLevel, ReportEvery, ReportKind
 from geo.errors import InvalidInput
-from geo.kpis import LOCAL_TIMEZONE, _area_kind, _check_area
+from geo.kpis import LOCAL_TIMEZONE, _check_area
 from geo.audit import record
 from geo.models import ScreeningReport, SensitivePeriod
 
@@ -187,14 +188,13 @@ def _params(session: Session, start: date, end: date, area: str, levels, as_of: 
     if end < start:
         raise InvalidInput(f"时段的结束日期 {end} 早于开始日期 {start}：请重新选择时段。")
     area = (area or "").strip()
-    kind = _area_kind(area)
+    kind = area_kind(area)
     _check_area(session, area, kind)
-    prefix = "" if kind == "city" else (area if kind == "county" else area[:9])
     chosen = [level for level in (levels or REPORTING_LEVELS)]
     unknown = [level for level in chosen if level not in REPORTING_LEVELS]
     if unknown:
         raise InvalidInput(f"层级“{'、'.join(unknown)}”不报送排查报告：只能选择县区、乡镇（街道）或村（社区）。")
-    return {"start": start, "end": end, "prefix": prefix + "%", "levels": chosen, "tz": LOCAL_TIMEZONE,
+    return {"start": start, "end": end, "prefix": scope_prefix("" if kind == "city" else area) + "%", "levels": chosen, "tz": LOCAL_TIMEZONE,
             "as_of": _moment(as_of)}
 
 
@@ -502,7 +502,7 @@ def enter_report(session: Session, unit_code: str, kind: str, period_start: date
     if not entered_by:
         raise InvalidInput("请填写填报人（单位或姓名），以便留痕。")
     unit_code = (unit_code or "").strip()
-    if not re.fullmatch(r"\d{6}|\d{12}", unit_code):
+    if level_of(unit_code) not in ("county", "township", "village"):
         raise InvalidInput("请选择报送单位（县区、乡镇或村（社区））。")
     unit = session.execute(text("SELECT code, coalesce(short_name, name) AS name, level FROM region WHERE code = :code"),
                            {"code": unit_code}).first()
@@ -530,7 +530,7 @@ def enter_report(session: Session, unit_code: str, kind: str, period_start: date
         covered = session.execute(text(
             "SELECT 1 FROM sensitive_period WHERE starts_on <= :first AND ends_on >= :last"
             " AND (county_codes IS NULL OR :county = ANY(county_codes))"
-        ), {"first": first, "last": last, "county": unit_code[:6]}).first()
+        ), {"first": first, "last": last, "county": county_of(unit_code)}).first()
         if covered is None:
             raise InvalidInput(f"{first} 不在覆盖{unit.name}的敏感时期内，无需报送{kind_label}。")
     if last > now.date():

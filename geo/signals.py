@@ -43,6 +43,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.access import Principal, require_action
+from geo.areas import county_of
 from geo.audit import record
 from geo.deadlines import check_day
 from geo.enums import DisputeDomain, LodgedLevel, RiskLevel, SignalKind
@@ -334,7 +335,7 @@ def _signal(kind: SignalKind, subject: str, day: date, unit: dict, *, level: str
             observed, expected, threshold, details: dict, unit_code: str | None = None) -> dict:
     code = unit_code or subject
     return {"signal_key": signal_key(kind.value, subject, day), "kind": kind.value, "unit_code": code,
-            "unit_name": unit["name"], "level": level, "county_code": code[:6], "severity": severity,
+            "unit_name": unit["name"], "level": level, "county_code": county_of(code), "severity": severity,
             "reason": reason, "observed": observed, "expected": expected, "threshold": threshold,
             "sensitive_periods": [], "details": details}
 

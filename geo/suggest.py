@@ -27,13 +27,13 @@ from ortools.graph.python import min_cost_flow
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.areas import area_column
 from geo.errors import InvalidInput
 from geo.linking import MAX_CAP, NEIGHBOURS_SQL
 from geo.models import DEFAULT_LINK_CAP
 
 METRIC_SRID = 4547
 K_NEAREST = 20
-AREA_COLUMNS = {6: "county_code", 12: "township_code"}
 NONE = np.zeros(0, dtype=np.int64)
 
 NO_MEMBER = "本网格及相邻网格内没有党员"
@@ -117,7 +117,7 @@ def greedy_nearest(session: Session, area_code: str, *, respect_caps: bool = Fal
 
 
 def _load(session: Session, area_code: str, cap: int | None) -> _Problem:
-    column = AREA_COLUMNS.get(len(area_code)) if isinstance(area_code, str) and area_code.isdigit() else None
+    column = area_column(area_code)
     if column is None:
         raise InvalidInput(f"区域代码应为 6 位县区代码或 12 位乡镇（街道）代码，收到 {area_code!r}。")
     if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or not 1 <= cap <= MAX_CAP):

@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from geo.access import Principal
+from geo.areas import county_of
 from geo.enums import RegionLevel, Role
 from geo.models import GridCell, Household, LinkChange, MemberHouseholdLink, PartyMember, Region
 from geo.privacy import mask_name, mask_phone
@@ -19,7 +20,7 @@ def townships_of(session: Session, principal: Principal) -> list[tuple[str, str]
     if principal.role is Role.TOWNSHIP_SUPERVISOR:
         query = query.where(Region.code == principal.region_code)
     else:
-        query = query.where(Region.parent_code == principal.region_code[:6])
+        query = query.where(Region.parent_code == county_of(principal.region_code))
     return [tuple(row) for row in session.execute(query)]
 
 

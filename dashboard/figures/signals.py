@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from dash import Patch
 
 from dashboard.figures.maps import unit_map
+from geo.areas import ancestors, scope_prefix, township_of
 
 SEVERITY_COLOURS = ["#eef1f5", "#fddbc7", "#f4a582", "#d6604d", "#67001f"]
 """0 = no signal, then 一般, 较大, 重大, 特别重大."""
@@ -29,17 +30,16 @@ def unit_severity(signals: pd.DataFrame, codes: list[str], level: str) -> pd.Dat
     if signals.empty or frame.empty:
         return frame
     if level == "township":
-        owner = signals["unit_code"].str[:9] + "000"
+        owner = signals["unit_code"].map(township_of)
         found = signals.assign(code=owner).groupby("code").agg(severity=("severity", "max"), count=("severity", "size"))
         frame = frame[["code"]].merge(found, on="code", how="left")
     else:
         by_prefix = {}
         for code, severity in zip(signals["unit_code"], signals["severity"]):
-            prefix = code if len(code) == 15 else (code[:9] if code.endswith("000") else code)
-            by_prefix.setdefault(prefix, []).append(int(severity))
+            by_prefix.setdefault(scope_prefix(code), []).append(int(severity))
         severities, counts = [], []
         for code in frame["code"]:
-            hits = by_prefix.get(code, []) + by_prefix.get(code[:12], []) + by_prefix.get(code[:9], [])
+            hits = [s for unit in ancestors(code)[:3] for s in by_prefix.get(scope_prefix(unit), [])]
             severities.append(max(hits, default=0))
             counts.append(len(hits))
         frame["severity"], frame["count"] = severities, counts

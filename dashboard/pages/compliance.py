@@ -21,6 +21,7 @@ from dashboard.figures.maps import source_note
 from dashboard.geometry import level_geometry
 from dashboard.guard import check_area, check_write, page_callback, page_layout, scoped_area
 from geo import access
+from geo.areas import county_of
 from geo.enums import RegionLevel, ReportKind, Role
 from geo.errors import FengqiaoError
 from geo.screening import (
@@ -82,7 +83,7 @@ def layout(**_kwargs):
     county_options = [{"label": r.name, "value": r.code} for r in counties.itertuples()]
     township_value, township_choices = None, []
     if principal.role in access.SUPERVISORS:
-        county_value = principal.region_code[:6]
+        county_value = county_of(principal.region_code)
         county_choices = [option for option in county_options if option["value"] == county_value]
         if principal.role is Role.TOWNSHIP_SUPERVISOR:
             township_value = principal.region_code

@@ -453,7 +453,9 @@ def download(_errors, _template, state, kind):
 
 def _boundary_report(report: BoundaryReport, heading: str, element_id: str) -> html.Div:
     """Counts, then every finding (repairs, refusals with reasons, spills, overlaps, gaps) naming the units."""
-    counts = [("匹配", report.matched), ("修复", len(report.repaired)), ("拒收", len(report.refusals)),
+    tally = report.tally()
+    counts = [("读取", tally["read"]), ("按代码", tally["by_code"]), ("按名称", tally["by_name"]),
+              ("匹配", report.matched), ("修复", len(report.repaired)), ("拒收", len(report.refusals)),
               ("重叠", len(report.overlaps)), ("缝隙", len(report.gaps))]
     if not report.dry_run:
         counts += [("写入", report.written), ("新建网格", report.created)]

@@ -16,6 +16,7 @@ from dashboard.geometry import level_geometry
 from dashboard.guard import check_area, page_callback, page_layout, refuse, scoped_area
 from dashboard.period import MONTHS, month_marks, period_of, period_text
 from geo import access
+from geo.areas import level_of
 from geo.dispute_stats import MEASURES, DisputeFilter, dispute_measures, measure_values, unit_disputes, unit_trail
 from geo.enums import DisputeDomain, DisputeStatus, RiskLevel
 from geo.errors import FengqiaoError
@@ -57,7 +58,7 @@ def levels_below(area: str) -> list[str]:
 def initial_scope(level: str | None = None, area: str | None = None) -> dict:
     """The scope a link asks for (``/?area=411502`` or ``/?level=grid``); unknown values fall back to the
     user's root. An area outside the user's own is refused (logged)."""
-    if area and area.isdigit() and len(area) in (6, 12):
+    if level_of(area) in ("county", "township"):
         with read_session() as session:
             trail = unit_trail(session, area)
         if trail:
@@ -272,7 +273,7 @@ def navigate(click, level, _crumbs, _units, scope):
 
 
 def _level_below(area: str) -> str:
-    return "county" if area == "" else ("township" if len(area) == 6 else "grid")
+    return {"": "county", "county": "township"}.get(area and level_of(area), "grid")
 
 
 @callback(Output("ov-breadcrumb", "children"), Output("ov-level", "value"), Input("ov-scope", "data"))

@@ -13,7 +13,7 @@ from dashboard.figures.maps import source_note
 from dashboard.figures.signals import signal_map, signal_patch, unit_severity
 from dashboard.geometry import level_geometry
 from dashboard.guard import check_write, page_callback, page_layout, refuse, scoped_area
-from geo.boundaries import scope_prefix
+from geo.areas import scope_prefix
 from geo.enums import SignalKind
 from geo.errors import FengqiaoError, Forbidden, NotFound
 from geo.kpis import LOCAL_TIMEZONE

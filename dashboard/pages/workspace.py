@@ -28,11 +28,11 @@ from dashboard.geometry import level_geometry
 from dashboard.guard import check_area, page_callback, page_layout
 from dashboard.workspace_watch import WATCH_MS
 from geo import access
+from geo.areas import TOWNSHIP_CODE
 from geo.coverage import coverage
 from geo.enums import Role
 from geo.errors import FengqiaoError, InvalidInput
 from geo.linking import (
-    TOWNSHIP_CODE,
     NeedsException,
     apply_suggestion,
     link,

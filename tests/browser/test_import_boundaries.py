@@ -1,6 +1,7 @@
 """The boundary section of the import page in real headless Chromium: a county supervisor uploads an official
 village boundary, reads the dry-run report, confirms and sees the illustrative cells reshaped and the records
-re-linked; a village of another county is refused with the area reason."""
+re-linked; a village of another county is refused with the area reason; a township Shapefile in EPSG:4547 with
+9-digit XZQDM codes (as natural-resources data writes them) is matched by code and imported."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from geo import db
+from tests.corpus.boundaries import Variant, county_townships, write_variant
 from tests.etl.test_boundary_import import frame, geometry_of
 from tests.etl.test_boundary_reshape import reshaped_village, village_with_cells
 
@@ -106,4 +108,31 @@ def test_a_county_supervisor_replaces_a_village_boundary(demo_live_server, fresh
     assert page.is_disabled("#imp-b-confirm") and page.query_selector("#imp-b-done") is None
     page.screenshot(path=str(demo_live_server.screenshot_dir / "boundary-refused.png"), full_page=True)
     assert source_of(engine, other) == "illustrative"
+    engine.dispose()
+
+
+def test_a_4547_township_shapefile_with_9_digit_codes(demo_live_server, fresh_demo_db_url, page, tmp_path):
+    engine = db.make_engine(fresh_demo_db_url)
+    with db.session_factory(engine)() as session:
+        units = county_townships(session, "411502")
+    path = write_variant(units, Variant("zip", 4547, "9"), tmp_path / "浉河区乡镇界_三调")
+    n = len(units)
+
+    demo_live_server.sign_in(page, "demo_county", "/import")
+    page.wait_for_selector("#imp-b-upload", timeout=30_000)
+    page.check("#imp-b-level input[value=township]")
+    upload(page, path)
+    summary = page.inner_text("#imp-b-check-summary")
+    assert f"读取 {n} 个要素，匹配 {n} 个（按代码 {n}、按名称 0）" in summary and "拒收 0 个" in summary, summary
+    shown = counts_of(page, "#imp-b-check-counts")
+    assert (shown["读取"], shown["按代码"], shown["拒收"]) == (n, n, 0), shown
+    page.wait_for_selector("#imp-b-confirm:not([disabled])", timeout=SLOW)
+    page.screenshot(path=str(demo_live_server.screenshot_dir / "boundary-4547-check.png"), full_page=True)
+
+    page.click("#imp-b-confirm")
+    page.wait_for_selector("#imp-b-done", timeout=SLOW)
+    settle(page)
+    assert f"已写入 {n} 个" in page.inner_text("#imp-b-done-summary")
+    assert counts_of(page, "#imp-b-done-counts")["写入"] == n
+    assert {source_of(engine, code) for code in units["code"]} == {"official"}
     engine.dispose()
