@@ -10,6 +10,7 @@ from rich.status import Status
 from rich.table import Table
 from sqlalchemy.engine import Engine
 
+from etl.crs import parse_crs
 from etl.ledger_mapping import METHODS, SKIP, inspect_columns, mapping_document, propose, read_mapping_file
 from etl.ledger_reports import error_report, template_workbook
 from etl.ledger_rules import FIELDS
@@ -54,6 +55,7 @@ def import_ledger(console: Console, engine: Engine, kind: ImportKind, file: Path
                   report: Path | None, mapping: str | None = None, area: str | None = None) -> dict:
     """Read and validate ``file`` (with ``mapping``: a mapping file or a profile's name), load it (or with
     ``dry_run`` only report), write the error report."""
+    parse_crs(crs)  # a wrong --crs is said before anything is read
     columns = resolve_mapping(console, engine, kind, file, mapping, area)
     with console.status(f"读取并检查 {file.name}…") as status:
         frame = read_ledger(file, kind, crs=crs, mapping=columns, progress=_shown_on(status))
