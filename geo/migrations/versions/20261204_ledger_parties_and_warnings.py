@@ -28,8 +28,8 @@ VIA_DISPUTE = ("EXISTS (SELECT 1 FROM dispute d WHERE d.id = dispute_id"
 
 
 def upgrade() -> None:
-    op.drop_constraint("ck_dispute_resolved_has_date", "dispute", type_="check")
-    op.drop_constraint("ck_petition_closed_has_date", "petition", type_="check")
+    op.drop_constraint(op.f("ck_dispute_resolved_has_date"), "dispute", type_="check")
+    op.drop_constraint(op.f("ck_petition_closed_has_date"), "petition", type_="check")
     op.add_column("dispute", sa.Column("found_by_name", sa.Text(), nullable=True))
     op.add_column("import_quarantine", sa.Column("warning", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_index(op.f("ix_household_head_name"), "household", ["head_name"], unique=False)
