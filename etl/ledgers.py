@@ -81,7 +81,9 @@ class ImportResult:
     def summary(self) -> str:
         c = self.counts
         text_ = (f"{self.kind.label}“{self.file}”共 {c['rows']} 行：新增 {c['new']} 条，更新 {c['updated']} 条，"
-                 f"未变 {c['unchanged']} 条（其中 {c['warned']} 条已导入但有提示），拒收 {c['refused']} 条")
+                 f"未变 {c['unchanged']} 条，拒收 {c['refused']} 条")
+        if c["warned"]:
+            text_ += f"；导入的行中 {c['warned']} 条有提示（可选项无法识别或缺失，已按未填写导入）"
         if self.kind == ImportKind.HOTLINE:
             text_ += f"；其中关联到已有信访件 {c['linked']} 条"
         if c.get("repeats_linked"):

@@ -275,7 +275,7 @@ def test_the_report_separates_refused_rows_from_rows_loaded_with_a_warning(impor
     text = shown(report)
     assert "imp-check-refusals" in text and "imp-check-warnings" in text
     assert "已导入但有提示" in text and "不计入化解用时统计" in text and "“吵架”无法识别" in text
-    assert "（其中 1 条已导入但有提示），拒收 1 条" in text
+    assert "拒收 1 条；导入的行中 1 条有提示" in text
     assert (confirm_disabled, errors_disabled) == (False, False)
     download = run(imports.download, "imp-errors.n_clicks", 1, 0, state, "disputes")
     book = load_workbook(io.BytesIO(base64.b64decode(download["content"])))
