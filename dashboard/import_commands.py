@@ -70,15 +70,17 @@ def import_ledger(console: Console, engine: Engine, kind: ImportKind, file: Path
                                  progress=_shown_on(status))
     console.print(("[bold]预检结果[/]（未写入）：" if dry_run else "[bold green]导入完成[/]：") + result.summary())
     if result.batch_id is not None:
-        console.print(f"导入记录编号 {result.batch_id}（拒收的行已存入隔离表 import_quarantine）。")
-    if len(result.refusals):
-        table = Table("工作表", "行", "列", "原因", title=f"拒收的行（前 {min(SHOWN_REFUSALS, len(result.refusals))} 条）")
-        for row in result.refusals.head(SHOWN_REFUSALS).itertuples():
-            table.add_row(row.sheet if isinstance(row.sheet, str) else "", str(row.row), row.column or "", row.reason)
-        console.print(table)
+        console.print(f"导入记录编号 {result.batch_id}（拒收的行和有提示的行已存入隔离表 import_quarantine）。")
+    for lines, title, reason in ((result.refusals, "拒收的行", "原因"), (result.warnings, "已导入但有提示的行", "提示")):
+        if len(lines):
+            table = Table("工作表", "行", "列", reason, title=f"{title}（前 {min(SHOWN_REFUSALS, len(lines))} 条，共 {len(lines)} 条）")
+            for row in lines.head(SHOWN_REFUSALS).itertuples():
+                table.add_row(row.sheet if isinstance(row.sheet, str) else "", str(row.row), row.column or "", row.reason)
+            console.print(table)
+    if len(result.refusals) or len(result.warnings):
         target = report_path(file, "错误报告.xlsx", report)
         target.write_bytes(error_report(result))
-        console.print(f"错误报告已保存：{target}（改正后可直接导入该文件）")
+        console.print(f"错误报告已保存：{target}（拒收的行改正后可直接导入该文件；提示见“已导入但有提示”工作表）")
     return result.counts
 
 

@@ -3,7 +3,11 @@
 Each field has the header the template uses and the aliases accepted on import (compared after
 ``tabular.normalise_header``: no spaces, half-width brackets, no “*” or “（必填）”). Enumerated
 values accept the English code, the Chinese label of ``geo.enums`` and the common synonyms listed
-here. Every parser returns the values and, per row, the reason (Chinese) a value is refused, or None.
+here. Every parser returns the values and, per row, the reason (Chinese) a value is unreadable, or None.
+
+An unreadable value refuses its row only in a field that is ``required`` or a ``key`` (``Field.refuses``);
+elsewhere the row loads without that value, with a warning. A ``many`` field holds several values in one
+cell (“张三、李四”), split at ``MANY_SEPARATORS`` and parsed one by one into a tuple.
 """
 
 from __future__ import annotations
@@ -53,6 +57,13 @@ class Field:
     pattern: str | None = None
     max_length: int | None = None
     bounds: tuple[int, int] | None = None
+    key: bool = False  # identifies the record: an unreadable value refuses the row, as for a required field
+    many: bool = False  # several values in one cell, parsed into a tuple
+
+    @property
+    def refuses(self) -> bool:
+        """Whether an unreadable value refuses the row (else the row loads without it, with a warning)."""
+        return self.required or self.key
 
     def names(self) -> set[str]:
         return {normalise_header(a) for a in (self.label, *self.aliases)}
@@ -155,7 +166,8 @@ def _text(name, label, aliases, **kw) -> Field:
 
 
 DISPUTE_FIELDS = (
-    _text("ref_no", "纠纷编号", ("纠纷编号", "编号", "台账编号", "登记编号", "案件编号", "纠纷登记编号"), max_length=64,
+    _text("ref_no", "纠纷编号", ("纠纷编号", "编号", "台账编号", "登记编号", "案件编号", "纠纷登记编号", "事件编号",
+                               "事件号", "矛盾纠纷编号", "纠纷号", "案件号", "事项编号"), max_length=64, key=True,
           help="台账自己的编号；重复导入时按它更新。没有编号时按内容指纹识别同一条纠纷"),
     Field("reported_at", "登记时间", ("登记时间", "登记日期", "发现时间", "发现日期", "排查时间", "排查日期", "报告时间",
                                      "受理时间", "受理日期"), "datetime", required=True,
@@ -173,12 +185,22 @@ DISPUTE_FIELDS = (
           bounds=(1, 32767), help="不填为 1"),
     _text("summary", "简要情况", ("简要情况", "纠纷简要情况", "纠纷内容", "基本情况", "事由", "摘要", "内容", "纠纷事由",
                                  "主要诉求"), max_length=2000),
+    _text("party_name", "当事人", ("当事人", "当事人姓名", "双方当事人", "纠纷当事人", "涉事人", "当事人(双方)",
+                                 "涉及人员", "当事双方"), max_length=100, many=True,
+          help="可写多人，用顿号、逗号或分号隔开（如“张三、李四”）；身份证号、电话按同样顺序隔开"),
+    Field("party_id_number", "身份证号", ("身份证号", "身份证号码", "公民身份号码", "证件号码", "当事人身份证号",
+                                        "当事人身份证号码"), "id_number", many=True,
+          help="18 位，多人时按当事人顺序隔开；请把该列设为文本格式"),
+    Field("party_phone", "联系电话", ("联系电话", "电话", "手机号", "手机号码", "联系方式", "手机", "当事人电话",
+                                    "当事人联系电话"), "phone", many=True, help="多人时按当事人顺序隔开"),
+    _text("found_by", "排查人", ("排查人", "发现人", "排查人员", "报告人", "信息员", "排查责任人", "登记人"),
+          max_length=100, help="与本乡镇（街道）一名党员同名时关联到该党员，否则按文字保存"),
     *LOCATION_FIELDS,
 )
 
 PETITION_FIELDS = (
-    _text("ref_no", "信访件编号", ("信访件编号", "信访编号", "事项编号", "编号", "件号", "信访件号", "信访事项编号"),
-          max_length=64, help="信访系统中的编号；重复导入时按它更新"),
+    _text("ref_no", "信访件编号", ("信访件编号", "信访编号", "事项编号", "编号", "件号", "信访件号", "信访事项编号",
+                                 "信访件编码", "登记编号"), max_length=64, key=True, help="信访系统中的编号；重复导入时按它更新"),
     Field("received_on", "登记日期", ("登记日期", "来信来访日期", "信访日期", "受理登记日期", "登记时间", "来访日期",
                                      "来信日期", "收件日期"), "date", required=True),
     Field("category", "信访类别", ("信访类别", "事项类别", "信访事项类别", "类别", "件类"), "enum", required=True,
@@ -217,7 +239,7 @@ PETITION_FIELDS = (
 
 HOTLINE_FIELDS = (
     _text("hotline_ticket", "工单编号", ("工单编号", "工单号", "12345工单号", "工单流水号", "12345工单编号", "热线工单号"),
-          required=True, max_length=64),
+          required=True, key=True, max_length=64),
     Field("received_on", "来电时间", ("来电时间", "受理时间", "登记时间", "创建时间", "工单创建时间", "来电日期",
                                      "派单时间"), "date", required=True),
     Field("category", "诉求类型", ("诉求类型", "工单类型", "诉求类别", "来电类型", "诉求性质", "信访类别"), "enum",
@@ -412,6 +434,16 @@ def parse_phones(values: pd.Series, numeric: pd.Series | None, header: str) -> t
     _flag(reasons, present & ~(mobile | landline | short),
           lambda v: f"“{header}”“{mask_phone(v)}”不是有效的电话号码（手机 11 位，固话如 0376-6221234）", text)
     return text.where(present & reasons.isna(), None), reasons
+
+
+MANY_SEPARATORS = r"[、，,；;/\n]+|\s+"
+"""Between the values of a ``many`` cell: 、，, ；; / newlines and spaces (not “·”, which minority names use)."""
+
+
+def split_many(values: pd.Series) -> pd.Series:
+    """Each cell's values as a list (empty for an empty cell); a position keeps its place for pairing."""
+    text = clean(values).fillna("")
+    return text.map(lambda v: [p for p in re.split(MANY_SEPARATORS, v) if p] if v else [])
 
 
 def known_headers(fields: tuple[Field, ...]) -> dict[str, str]:

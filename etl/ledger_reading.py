@@ -1,8 +1,11 @@
 """Reading a ledger file into a validated ``LedgerFrame``, without a database.
 
 Headers are matched against the aliases of ``etl.ledger_fields``; a file missing a required column, or
-giving one twice, is refused whole. Every other problem refuses only its row, with the sheet, row,
-column and a reason in Chinese; a row repeating an earlier row's key is refused too.
+giving one twice, is refused whole. A problem that makes a record wrong or unplaceable (a required or
+key field unreadable, no place, contradicting cells, a key seen before) refuses only its row, with the
+sheet, row, column and a reason in Chinese. An unreadable optional value, or an optional fact that
+contradicts another, is a warning: the row is kept without that value, the warning names row, column
+and value (``LedgerFrame.warnings``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from etl.ledger_fields import (
     Field,
     clean,
     known_headers,
+    split_many,
     parse_bool,
     parse_code,
     parse_dates,
@@ -63,6 +67,7 @@ class LedgerFrame:
     crs: str = "EPSG:4326"
     columns: list[dict] = field(default_factory=list)
     """Every column of the file and what became of it: sheet, header, field (None: not imported), how."""
+    warnings: pd.DataFrame = field(default_factory=lambda: _no_problems())  # idx, column, reason: rows kept
 
     @property
     def total(self) -> int:
@@ -136,12 +141,14 @@ def read_ledger(path: str | Path, kind: ImportKind | str, *, crs: str | None = N
     all_rows = pd.concat(rows)
     all_rows["sheet"] = all_rows["sheet"].astype("category") if all_rows["sheet"].notna().any() else None
     records = pd.concat(records)
-    refused = pd.concat(problems, ignore_index=True) if problems else _no_problems()
+    found = pd.concat(problems, ignore_index=True) if problems else _no_problems().assign(warning=False)
+    warned = found.pop("warning").fillna(False).astype(bool)
+    refused, warnings = found[~warned].reset_index(drop=True), found[warned].reset_index(drop=True)
     records = records.drop(index=refused["idx"].unique())
     records, duplicates = _deduplicate(records, spec, all_rows)
     refused = pd.concat([refused, duplicates], ignore_index=True)
     return LedgerFrame(kind, table.display_name, _sha256(Path(path)), records, refused, all_rows, headers,
-                       table.notes, table.encoding, crs or "EPSG:4326", columns)
+                       table.notes, table.encoding, crs or "EPSG:4326", columns, warnings)
 
 
 def _joined(cells: pd.DataFrame, positions) -> np.ndarray:
@@ -220,10 +227,11 @@ def _parse_chunk(chunk: Chunk, mapping: dict[int, str], spec: LedgerSpec, transf
     headers: dict[str, str] = {}
     problems: list[pd.DataFrame] = []
 
-    def report(reasons: pd.Series, header: str) -> None:
+    def report(reasons: pd.Series, header: str, warning: bool = False) -> None:
         bad = reasons.notna().to_numpy()
         if bad.any():
-            problems.append(pd.DataFrame({"pos": np.flatnonzero(bad), "column": header, "reason": reasons[bad].to_numpy()}))
+            problems.append(pd.DataFrame({"pos": np.flatnonzero(bad), "column": header, "reason": reasons[bad].to_numpy(),
+                                          "warning": warning}))
 
     for position, name in mapping.items():
         spec_ = fields[name]
@@ -239,7 +247,11 @@ def _parse_chunk(chunk: Chunk, mapping: dict[int, str], spec: LedgerSpec, transf
             reasons = pd.Series(reasons.to_numpy()[codes], index=index, dtype=object)
         else:
             parsed, reasons = parse_values(chunk.cells[position].astype(object), numeric, spec_, header)
-        report(reasons, header)
+        if spec_.refuses:
+            report(reasons, header)
+        else:  # the row loads without the value
+            report(reasons.map(_kept_without, na_action="ignore"), header, warning=True)
+            parsed = parsed if spec_.many else parsed.where(reasons.isna(), None)
         values[name] = parsed
         headers[name] = header
 
@@ -251,6 +263,14 @@ def _parse_chunk(chunk: Chunk, mapping: dict[int, str], spec: LedgerSpec, transf
         if mask.any():
             report(pd.Series(np.where(mask, reason, None), index=index, dtype=object), headers.get(name, fields[name].label))
 
+    def warn(mask, name: str, reason: str) -> pd.Series:
+        """Record a warning where ``mask`` holds (the row loads); the mask, for the caller to clear the value."""
+        mask = pd.Series(mask, index=index).fillna(False).astype(bool)
+        if mask.any():
+            report(pd.Series(np.where(mask, reason, None), index=index, dtype=object),
+                   headers.get(name, fields[name].label), warning=True)
+        return mask
+
     out = pd.DataFrame(index=index)
     out["sheet"] = chunk.sheet
     out["row"] = chunk.rows
@@ -259,11 +279,11 @@ def _parse_chunk(chunk: Chunk, mapping: dict[int, str], spec: LedgerSpec, transf
         problems.append(frame)
     out = out.join(location)
     if spec.kind == ImportKind.DISPUTES:
-        out = derive_disputes(out, get, check)
+        out = derive_disputes(out, get, check, warn, values)
     elif spec.kind == ImportKind.PETITIONS:
-        out = derive_petitions(out, get, check, values)
+        out = derive_petitions(out, get, check, warn, values)
     else:
-        out = derive_hotline(out, get, check)
+        out = derive_hotline(out, get, check, warn)
     if spec.location_required:
         check(out["loc_method"].isna() & ~_location_problem_rows(location_problems, len(index)), "grid_code",
               f"缺少位置：请填写{LOCATION_HINT}")
@@ -271,7 +291,13 @@ def _parse_chunk(chunk: Chunk, mapping: dict[int, str], spec: LedgerSpec, transf
     return out, problems
 
 
+def _kept_without(reason: str) -> str:
+    return f"{reason}（已导入，此项按未填写处理）"
+
+
 def parse_values(cells: pd.Series, numeric, spec_: Field, header: str):
+    if spec_.many:
+        return _parse_many(cells, numeric, spec_, header)
     if spec_.kind == "enum":
         parsed, reasons = parse_enum(cells, spec_, header)
     elif spec_.kind == "bool":
@@ -294,6 +320,22 @@ def parse_values(cells: pd.Series, numeric, spec_: Field, header: str):
         empty = clean(cells) == ""
         reasons = reasons.mask(empty & reasons.isna(), f"“{header}”不能为空")
     return parsed, reasons
+
+
+def _parse_many(cells: pd.Series, numeric, spec_: Field, header: str):
+    """A tuple of values per cell (None where one is unreadable, so positions still pair); reasons joined."""
+    parts = split_many(cells).explode()
+    present = parts.notna()
+    one = Field(spec_.name, spec_.label, spec_.aliases, spec_.kind, max_length=spec_.max_length, pattern=spec_.pattern)
+    numbers = None if numeric is None else numeric.reindex(parts.index)[present].reset_index(drop=True)
+    parsed, reasons = parse_values(parts[present].reset_index(drop=True), numbers, one, header)
+    owner = parts.index[present]
+    values = pd.Series(parsed.where(reasons.isna(), None).astype(object).to_numpy(), index=owner)
+    grouped = values.groupby(level=0, sort=False).agg(tuple) if len(values) else pd.Series(dtype=object)
+    joined = (pd.Series(reasons.to_numpy(), index=owner).dropna().groupby(level=0, sort=False).agg("；".join)
+              if len(values) else pd.Series(dtype=object))
+    tuples = pd.Series([grouped.get(i) for i in cells.index], index=cells.index, dtype=object)
+    return tuples, joined.reindex(cells.index).astype(object).where(lambda r: r.notna(), None)
 
 
 def _location_problem_rows(problems: list[pd.DataFrame], n: int) -> np.ndarray:

@@ -2,7 +2,9 @@
 
 The error report has, per sheet of the imported file, the refused rows with their original cells, the
 row number they had, and a 错误原因 column; the user fixes the cells and imports the report itself
-again (the two extra columns are not ledger fields, so the import ignores them). Text that a
+again (the two extra columns are not ledger fields, so the import ignores them). A last sheet,
+“已导入但有提示”, lists the rows that were loaded without some optional value (sheet, row, column, the
+warning): it has no ledger header, so re-importing the report skips it (with a note). Text that a
 spreadsheet would run as a formula (starting with = + - @) is written as a text cell with Excel's
 quote prefix: shown and re-imported unchanged, never evaluated.
 """
@@ -28,6 +30,8 @@ from geo.models import ImportKind
 FORMULA_STARTS = ("=", "+", "-", "@")
 REASON_HEADER = "错误原因"
 ROW_HEADER = "原行号"
+WARNINGS_SHEET = "已导入但有提示"
+WARNING_HEADERS = ("工作表", "原行号", "列", "提示")
 TEXT_KINDS = ("id_number", "phone", "code")
 TEMPLATE_ROWS = 2000
 
@@ -54,10 +58,11 @@ def _sheet_title(name: str | None, used: set[str]) -> str:
     return title
 
 
-def refused_workbook(groups: list[tuple[str | None, list[str], list[tuple[int, list[str], str]]]]) -> bytes:
-    """Sheets of (name, headers, [(row, cells, reason)]) → .xlsx bytes."""
+def refused_workbook(groups: list[tuple[str | None, list[str], list[tuple[int, list[str], str]]]],
+                     warnings: list[tuple[str | None, int, str | None, str]] = ()) -> bytes:
+    """Sheets of (name, headers, [(row, cells, reason)]), then the sheet of (sheet, row, column, warning) → .xlsx."""
     book = Workbook(write_only=True)
-    used: set[str] = set()
+    used: set[str] = {WARNINGS_SHEET}
     for name, headers, rows in groups:
         sheet = book.create_sheet(_sheet_title(name, used))
         sheet.append([text_cell(sheet, h, bold=True) for h in [*headers, ROW_HEADER, REASON_HEADER]])
@@ -68,13 +73,19 @@ def refused_workbook(groups: list[tuple[str | None, list[str], list[tuple[int, l
     if not groups:
         sheet = book.create_sheet("错误行")
         sheet.append(["没有被拒收的行。"])
+    sheet = book.create_sheet(WARNINGS_SHEET)
+    sheet.append([text_cell(sheet, h, bold=True) for h in WARNING_HEADERS])
+    for where, row, column, reason in warnings:
+        sheet.append([text_cell(sheet, where or None), row, text_cell(sheet, column or None), text_cell(sheet, reason)])
+    if not warnings:
+        sheet.append(["没有提示。"])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
 def error_report(result: ImportResult) -> bytes:
-    """The refused rows of an import (or a dry run) as a workbook the user can fix and re-import."""
+    """The refused rows of an import (or a dry run) as a workbook the user can fix and re-import; its warnings."""
     groups = []
     refusals = result.refusals
     sheet_of = refusals["sheet"].map(lambda s: s if isinstance(s, str) else "")
@@ -82,7 +93,9 @@ def error_report(result: ImportResult) -> bytes:
         mine = refusals[sheet_of == (sheet or "")]
         if len(mine):
             groups.append((sheet, headers, list(zip(mine["row"], mine["cells"], mine["reason"]))))
-    return refused_workbook(groups)
+    w = result.warnings
+    warnings = list(zip(w["sheet"].map(lambda s: s if isinstance(s, str) else None), w["row"], w["column"], w["reason"]))
+    return refused_workbook(groups, warnings)
 
 
 def quarantine_report(session: Session, batch_id: int) -> bytes:
@@ -91,15 +104,20 @@ def quarantine_report(session: Session, batch_id: int) -> bytes:
     if not exists:
         raise NotFound(f"没有编号为 {batch_id} 的导入记录。")
     rows = session.execute(text(
-        "SELECT sheet, row_number, reason, raw::text FROM import_quarantine WHERE batch_id = :id ORDER BY id"
+        "SELECT sheet, row_number, column_name, reason, raw::text, warning FROM import_quarantine"
+        " WHERE batch_id = :id ORDER BY id"
     ), {"id": batch_id}).all()
 
     groups: dict[str | None, tuple[list[str], list]] = {}
-    for sheet, row, reason, raw in rows:
+    warnings = []
+    for sheet, row, column, reason, raw, warning in rows:
+        if warning:
+            warnings.append((sheet, row, column, reason))
+            continue
         cells = json.loads(raw)  # json (not jsonb) keeps the file's column order
         headers, lines = groups.setdefault(sheet, (list(cells), []))
         lines.append((row, [cells.get(h, "") for h in headers], reason))
-    return refused_workbook([(s, h, lines) for s, (h, lines) in groups.items()])
+    return refused_workbook([(s, h, lines) for s, (h, lines) in groups.items()], warnings)
 
 
 def template_workbook(kind: ImportKind | str) -> bytes:

@@ -4,7 +4,7 @@ Rows are written by their key (the ledger's number or a fingerprint), so a re-im
 of duplicating; the counts say how many rows were new, updated or unchanged. New disputes are COPied
 straight into ``dispute`` and known ones updated from a staging table; petitions are staged and
 upserted in one statement. ``record_batch`` records the import in ``import_batch`` and its refused
-rows, with their cells, in ``import_quarantine``.
+rows and the rows it loaded with a warning (``warning`` true), with their cells, in ``import_quarantine``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from etl.copy import copy_frame, ewkt_points, indexes_and_keys_deferred
 from etl.ledger_area import drop_foreign
+from etl.ledger_parties import finders, write_parties
 from etl.ledger_reading import LedgerFrame
 from etl.ledger_rules import SEPARATOR
 from etl.progress import Progress, no_progress
@@ -31,7 +32,7 @@ for the rest of the import's transaction."""
 
 
 def refused_rows(frame: LedgerFrame, problems: pd.DataFrame) -> pd.DataFrame:
-    """One line per refused row: sheet, row, columns, reasons, and the row's cells."""
+    """One line per row with ``problems`` (refusals or warnings): sheet, row, columns, reasons, the row's cells."""
     if problems.empty:
         return pd.DataFrame(columns=["idx", "sheet", "row", "column", "reason", "cells"])
     grouped = problems.groupby("idx", sort=True).agg(
@@ -83,15 +84,16 @@ def _ewkt(lon: pd.Series, lat: pd.Series) -> pd.Series:
 
 
 DISPUTE_COLUMNS = ("grid_code", "geom", "domain", "risk_level", "status", "channel", "reported_at", "resolved_at",
-                   "households_involved", "summary", "source")
+                   "households_involved", "summary", "found_by_member_id", "found_by_name", "source")
 DISPUTE_STAGE = ("ref_no text PRIMARY KEY, grid_code text, geom text, domain text, risk_level text, status text,"
                  " channel text, reported_at timestamptz, resolved_at timestamptz, households_involved smallint,"
-                 " summary text, source text")
+                 " summary text, found_by_member_id bigint, found_by_name text, source text")
 DISPUTE_UPDATE = f"""
 UPDATE dispute d SET {", ".join(f"{c} = s.{c}" for c in DISPUTE_COLUMNS)}
 FROM (SELECT ref_no, grid_code, ST_GeomFromEWKT(geom) AS geom, {", ".join(DISPUTE_COLUMNS[2:])} FROM ledger_stage) s
 WHERE d.ref_no = s.ref_no AND ({", ".join(f"d.{c}" for c in DISPUTE_COLUMNS)}) IS DISTINCT FROM
                               ({", ".join(f"s.{c}" for c in DISPUTE_COLUMNS)})
+RETURNING d.ref_no
 """
 
 
@@ -105,13 +107,16 @@ def write_disputes(session: Session, records: pd.DataFrame, location_reasons: pd
     a number between the check and the COPY. From ``BULK_ROWS`` new rows on, the table's secondary
     indexes and foreign keys are dropped and rebuilt around the COPY, which locks readers out until the
     transaction ends: a preview, rolled back anyway, passes ``bulk=False`` so the dashboard reads on.
+    Finders and parties are written as ``etl.ledger_parties`` says; a dispute whose parties changed is updated.
     """
     ok = records[records["grid_code"].notna()]
+    member, finder = finders(session, ok["found_by"], ok["grid_code"])
     rows = pd.DataFrame({
         "ref_no": ok["key"], "grid_code": ok["grid_code"], "geom": _ewkt(ok["lon"], ok["lat"]),
         "domain": ok["domain"], "risk_level": ok["risk_level"], "status": ok["status"], "channel": ok["channel"],
         "reported_at": _timestamps(ok["reported_at"]), "resolved_at": _timestamps(ok["resolved_at"]),
-        "households_involved": ok["households_involved"], "summary": ok["summary"], "source": "import",
+        "households_involved": ok["households_involved"], "summary": ok["summary"],
+        "found_by_member_id": member.astype("Int64"), "found_by_name": finder, "source": "import",
     })
     session.execute(text("LOCK TABLE dispute IN SHARE ROW EXCLUSIVE MODE"))
     stage_table(session, "ledger_keys", "key text PRIMARY KEY, idx bigint",
@@ -121,10 +126,10 @@ def write_disputes(session: Session, records: pd.DataFrame, location_reasons: pd
     known = rows["ref_no"].isin(session.execute(text(
         "SELECT k.key FROM ledger_keys k JOIN dispute d ON d.ref_no = k.key")).scalars().all())
     progress("write", 0, len(rows))
-    updated = 0
+    updated: set[str] = set()
     if known.any():
         stage_table(session, "ledger_stage", DISPUTE_STAGE, rows[known])
-        updated = session.execute(text(DISPUTE_UPDATE)).rowcount
+        updated = set(session.execute(text(DISPUTE_UPDATE)).scalars())
     new = rows[~known]
     done = int(known.sum())
 
@@ -136,9 +141,12 @@ def write_disputes(session: Session, records: pd.DataFrame, location_reasons: pd
             copy_frame(session, "dispute", new, sent)
     else:
         copy_frame(session, "dispute", new, sent)
+    if "parties" in ok:
+        changed = write_parties(session, rows["ref_no"], ok.loc[rows.index, "parties"], within)
+        updated |= changed & set(rows.loc[known, "ref_no"])
     progress("write", len(rows), len(rows))
     refused = pd.concat([_as_problems(location_reasons, "位置"), foreign], ignore_index=True)
-    return {"new": len(new), "updated": updated, "unchanged": done - updated}, refused
+    return {"new": len(new), "updated": len(updated), "unchanged": done - len(updated)}, refused
 
 
 PETITION_COLUMNS = ("origin_grid_code", "category", "channel", "domain", "petitioner_name", "petitioner_id_number",
@@ -223,20 +231,22 @@ def write_petitions(session: Session, records: pd.DataFrame, location_reasons: p
 
 
 def record_batch(session: Session, frame: LedgerFrame, counts: dict, refusals: pd.DataFrame,
-                 imported_by: str | None) -> int:
-    """Record the import in ``import_batch`` and its refused rows in ``import_quarantine``; the batch's id."""
+                 imported_by: str | None, warnings: pd.DataFrame | None = None) -> int:
+    """Record the import in ``import_batch``, its refused and its warned rows in ``import_quarantine``; the id."""
     batch_id = session.execute(text(
         "INSERT INTO import_batch (kind, file_name, file_sha256, imported_by, counts)"
         " VALUES (:kind, :file, :sha, :by, CAST(:counts AS jsonb)) RETURNING id"
     ), {"kind": frame.kind.value, "file": frame.file, "sha": frame.sha256, "by": imported_by,
         "counts": json.dumps(counts, ensure_ascii=False)}).scalar()
-    if len(refusals):
+    for lines, warning in ((refusals, False), (warnings, True)):
+        if lines is None or not len(lines):
+            continue
         raws = [json.dumps(dict(zip(_labels(frame.headers[s if isinstance(s, str) else None]), cells)),
-                           ensure_ascii=False) for s, cells in zip(refusals["sheet"], refusals["cells"])]
+                           ensure_ascii=False) for s, cells in zip(lines["sheet"], lines["cells"])]
         copy_frame(session, "import_quarantine", pd.DataFrame({
-            "batch_id": batch_id, "file_name": frame.file, "sheet": refusals["sheet"], "row_number": refusals["row"],
-            "column_name": refusals["column"].where(refusals["column"] != "", None), "reason": refusals["reason"],
-            "raw": raws,
+            "batch_id": batch_id, "file_name": frame.file, "sheet": lines["sheet"], "row_number": lines["row"],
+            "column_name": lines["column"].where(lines["column"] != "", None), "reason": lines["reason"],
+            "raw": raws, "warning": warning,
         }))
     return batch_id
 

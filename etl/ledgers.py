@@ -11,10 +11,12 @@ names) and writes the rows keyed by the ledger's own number (``ref_no``) or, whe
 by a fingerprint of the row: new disputes are COPied straight into their table, known ones updated
 from a staging table; petitions are staged with COPY and upserted in one statement. Re-importing a
 file, or one that overlaps it, updates instead of duplicating, and the counts say how many rows were
-new, updated, unchanged or refused. With ``within`` (a county or township code prefix) rows placed
-outside that area, or naming another area's record, are refused. Refused rows go to
-``import_quarantine`` with their cells, from which ``etl.ledger_reports.error_report`` writes the
-workbook the user fixes and re-imports. Repeat petitions are linked to the petition they repeat
+new, updated, unchanged or refused, and how many loaded rows carry a warning: ``loaded`` (clean) +
+``warned`` (loaded with a warning) + ``refused`` = ``rows``. With ``within`` (a county or township code prefix) rows placed
+outside that area, or naming another area's record, are refused. Refused rows, and rows loaded with a
+warning (an optional value left out), go to ``import_quarantine`` with their cells, from which
+``etl.ledger_reports.error_report`` writes the workbook: the refused rows to fix and re-import, and a
+sheet of the warnings. A dispute's parties and finder are stored as ``etl.ledger_parties`` says. Repeat petitions are linked to the petition they repeat
 (``etl.ledger_repeats``). Imported rows get ``source = 'import'``; after disputes, the aggregates that
 read them are refreshed. ``progress(phase, done, total)`` hears how far it is (``etl.progress``).
 ``load_ledger`` does not commit: the caller's transaction makes one import all or nothing.
@@ -67,7 +69,7 @@ class ImportResult:
 
     kind: ImportKind
     file: str
-    counts: dict[str, int]
+    counts: dict[str, int]  # rows = loaded + warned + refused; new + updated + unchanged = loaded + warned
     refusals: pd.DataFrame  # sheet, row, column, reason, cells (list of the row's cells); one per refused row
     headers: dict[str | None, list[str]]
     notes: list[str]
@@ -75,11 +77,15 @@ class ImportResult:
     dry_run: bool
     columns: list[dict] = field(default_factory=list)
     """Every column of the file and what became of it (``LedgerFrame.columns``)."""
+    warnings: pd.DataFrame = field(default_factory=lambda: refused_rows(None, pd.DataFrame()))
+    """Like ``refusals``, one per row loaded with a warning (the optional values it was loaded without)."""
 
     def summary(self) -> str:
         c = self.counts
         text_ = (f"{self.kind.label}“{self.file}”共 {c['rows']} 行：新增 {c['new']} 条，更新 {c['updated']} 条，"
                  f"未变 {c['unchanged']} 条，拒收 {c['refused']} 条")
+        if c["warned"]:
+            text_ += f"；导入的行中 {c['warned']} 条有提示（可选项无法识别或缺失，已按未填写导入）"
         if self.kind == ImportKind.HOTLINE:
             text_ += f"；其中关联到已有信访件 {c['linked']} 条"
         if c.get("repeats_linked"):
@@ -130,15 +136,22 @@ def load_ledger(frame: LedgerFrame, session: Session, *, dry_run: bool = False, 
         mine = records.drop(index=foreign["idx"])
         counts, refused = writer(session, mine.assign(grid_code=grid.drop(index=foreign["idx"])),
                                  location_reasons.drop(index=foreign["idx"]), within=within, progress=progress)
-        refusals = refused_rows(frame, pd.concat([frame.refused, foreign, refused], ignore_index=True))
-        counts = {"rows": frame.total, **counts, "refused": len(refusals)}
+        problems = pd.concat([frame.refused, foreign, refused], ignore_index=True)
+        refused_idx = problems["idx"].unique()
+        warned = frame.warnings[~frame.warnings["idx"].isin(refused_idx)]
+        # A refused row's warnings join its reasons, so that the user fixes everything at once.
+        refusals = refused_rows(frame, pd.concat([problems, frame.warnings[frame.warnings["idx"].isin(refused_idx)]],
+                                                 ignore_index=True))
+        warnings = refused_rows(frame, warned)
+        counts = {"rows": frame.total, **counts, "loaded": frame.total - len(refusals) - len(warnings),
+                  "warned": len(warnings), "refused": len(refusals)}
         counts.setdefault("linked", 0)
         notes = list(frame.notes)
         if frame.kind in WRITTEN:
             repeats = link_repeats(session, WRITTEN[frame.kind], {"prefix": PLACEHOLDER_PREFIX}, within)
             counts["repeats_linked"] = repeats.linked
             notes += repeats.notes()
-        batch_id = record_batch(session, frame, counts, refusals, imported_by)
+        batch_id = record_batch(session, frame, counts, refusals, imported_by, warnings)
         record(session, imported_by or "", "import", f"import_batch/{batch_id}",
                {"kind": frame.kind.value, "file": frame.file, "within": within, **counts})
         if not dry_run and frame.kind is ImportKind.DISPUTES:
@@ -149,7 +162,7 @@ def load_ledger(frame: LedgerFrame, session: Session, *, dry_run: bool = False, 
         if dry_run:
             savepoint.rollback()
     return ImportResult(frame.kind, frame.file, counts, refusals, frame.headers, notes,
-                        None if dry_run else batch_id, dry_run, frame.columns)
+                        None if dry_run else batch_id, dry_run, frame.columns, warnings)
 
 
 __all__ = ["LEDGER_PHASES", "PLACEHOLDER_PREFIX", "SPECS", "ImportResult", "LedgerFrame", "LedgerSpec", "Progress",

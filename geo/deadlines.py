@@ -43,7 +43,7 @@ DEFINITION = (
     "每件信访事项在某一日最多有一个未到期的法定时限：尚未受理（也未办结）的，为受理告知期限（收到之日起 "
     f"{statutory.ACCEPTANCE_DAYS} 日，{statutory.RULES['acceptance'].article}）；已受理未办结的，为办理期限（受理之日起 "
     f"{statutory.HANDLING_DAYS} 日，加上记录的延长天数，延长不超过 {statutory.MAX_EXTENSION_DAYS} 日，"
-    f"{statutory.RULES['handling'].article}）；已办结的不再计时。截至所选日期已过届满日的为“已超期”，"
+    f"{statutory.RULES['handling'].article}）；已办结的不再计时（台账记为已办结但未填办结日期的，也不再计时）。截至所选日期已过届满日的为“已超期”，"
     "届满日在所选日期起 N 日内（含当日）的为“临期”。" + statutory.DAY_COUNTING +
     "已交办为积案的事项由包案领导负责，其余由事项来源的乡镇（街道）属地负责。"
 )
@@ -54,7 +54,8 @@ WITH open_clock AS (
            p.category, p.domain, p.lodged_level, p.is_first, p.head_count, p.petitioner_name, p.petitioner_phone,
            (p.accepted_on IS NULL OR p.accepted_on > :as_of) AS undecided
     FROM petition p
-    WHERE p.received_on <= :as_of AND (p.closed_on IS NULL OR p.closed_on > :as_of) {area_filter}
+    WHERE p.received_on <= :as_of AND (p.closed_on > :as_of OR (p.closed_on IS NULL AND p.status <> 'closed'))
+          {area_filter}
 ), clocked AS (
     SELECT o.*,
            CASE WHEN o.undecided THEN :acceptance ELSE :handling END AS rule,

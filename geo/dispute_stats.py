@@ -1,4 +1,8 @@
-"""Dispute measures per map unit for a period and filters, from the pre-aggregated views."""
+"""Dispute measures per map unit for a period and filters, from the pre-aggregated views.
+
+No time-to-resolution figure is computed yet; one must count only disputes with a ``resolved_at`` (a
+ledger may mark a dispute resolved without its date) and say so where it is shown.
+"""
 
 from __future__ import annotations
 
@@ -107,8 +111,9 @@ def _aligned(measures: pd.DataFrame, ids, column: str) -> np.ndarray:
 UNIT_DISPUTES = sa.text("""
     SELECT d.ref_no, (d.reported_at AT TIME ZONE 'Asia/Shanghai')::date AS reported_on, d.domain, d.status,
            d.risk_level, d.summary, d.households_involved,
-           (SELECT h.head_name FROM dispute_household x JOIN household h ON h.id = x.household_id
-            WHERE x.dispute_id = d.id ORDER BY h.id LIMIT 1) AS party
+           coalesce((SELECT p.name FROM dispute_party p WHERE p.dispute_id = d.id ORDER BY p.position LIMIT 1),
+                    (SELECT h.head_name FROM dispute_household x JOIN household h ON h.id = x.household_id
+                     WHERE x.dispute_id = d.id ORDER BY h.id LIMIT 1)) AS party
     FROM dispute d
     WHERE d.grid_code LIKE :prefix
       AND (d.reported_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN :start AND :end
@@ -121,8 +126,9 @@ UNIT_DISPUTES = sa.text("""
 
 
 def unit_disputes(session: Session, code: str, chosen: DisputeFilter, limit: int = 50) -> pd.DataFrame:
-    """The latest disputes of one unit (county, township or grid code) under the filters; party name masked."""
-    prefix = scope_prefix(code)
+    """The latest disputes of one unit (county, township or grid code) under the filters; the first party's name
+    (from the ledger's 当事人, else the first household involved), masked."""
+    prefix = code if len(code) == 15 else scope_prefix(code)
     rows = session.execute(UNIT_DISPUTES, {
         "prefix": prefix + "%", "start": chosen.start, "end": chosen.end, "domains": list(chosen.domains),
         "statuses": list(chosen.statuses), "risks": list(chosen.risks), "limit": limit,

@@ -1,7 +1,7 @@
 """Showing one personal field in clear (查看个人信息): checked, logged, and masked everywhere else.
 
-Only the fields below may be revealed; disputes carry no personal field of their own (their households
-do). A reveal needs the "reveal" action inside the record's area, and the record must be visible in
+Only the fields below may be revealed: of households, members, petitions, a dispute's finder kept as
+text (``found_by_name``) and a dispute's parties (``dispute_party``, placed by their dispute's cell). A reveal needs the "reveal" action inside the record's area, and the record must be visible in
 the caller's session (under row-level security an out-of-area record is simply not found). Every
 reveal and every refusal is written to the audit log in the caller's transaction; the value never is.
 """
@@ -16,13 +16,16 @@ from sqlalchemy.orm import Session
 from geo.access import Principal, require_action
 from geo.audit import record
 from geo.errors import Forbidden
-from geo.models import Household, PartyMember, Petition
+from geo.models import Dispute, DisputeParty, Household, PartyMember, Petition
 from geo.privacy import mask_id_number, mask_name, mask_phone
 
 KINDS = {
     "household": (Household, Household.grid_code, "住户"),
     "member": (PartyMember, PartyMember.grid_code, "党员"),
     "petition": (Petition, Petition.origin_grid_code, "信访事项"),
+    "dispute": (Dispute, Dispute.grid_code, "矛盾纠纷"),
+    "dispute_party": (DisputeParty, select(Dispute.grid_code).where(Dispute.id == DisputeParty.dispute_id)
+                      .scalar_subquery(), "纠纷当事人"),
 }
 """Kind → (model, its grid code column, what a person calls it)."""
 
@@ -31,6 +34,8 @@ FIELDS: dict[str, dict[str, Callable[[str | None], str]]] = {
     "member": {"name": mask_name, "phone": mask_phone},
     "petition": {"petitioner_name": mask_name, "petitioner_id_number": mask_id_number,
                  "petitioner_phone": mask_phone},
+    "dispute": {"found_by_name": mask_name},
+    "dispute_party": {"name": mask_name, "id_number": mask_id_number, "phone": mask_phone},
 }
 """Kind → the personal fields that may be revealed → the mask shown otherwise."""
 

@@ -160,7 +160,7 @@ def _boundary_section(principal: access.Principal) -> html.Section:
 def _report(result: ImportResult, heading: str, element_id: str) -> html.Div:
     c = result.counts
     counts = [("读取", c["rows"]), ("新增", c["new"]), ("更新", c["updated"]), ("未变", c["unchanged"]),
-              ("拒收", c["refused"])] + ([("关联已有信访件", c["linked"])] if result.kind == ImportKind.HOTLINE else [])
+              ("已导入但有提示", c["warned"]), ("拒收", c["refused"])] + ([("关联已有信访件", c["linked"])] if result.kind == ImportKind.HOTLINE else [])
     children = [html.H3(heading), html.P(result.summary(), id=f"{element_id}-summary"),
                 html.Table([html.Thead(html.Tr([html.Th(k) for k, _ in counts])),
                             html.Tbody(html.Tr([html.Td(f"{v:,}") for _, v in counts]))],
@@ -174,15 +174,22 @@ def _report(result: ImportResult, heading: str, element_id: str) -> html.Div:
                         html.Tbody([html.Tr([html.Td(c["sheet"] or ""), html.Td(c["header"]), html.Td(c["label"] or "—"),
                                              html.Td(c["how"])]) for c in result.columns])],
                        className="table", id=f"{element_id}-columns")]))
-    if len(result.refusals):
-        shown = result.refusals.head(SHOWN_REFUSALS)
-        children.append(html.H4(f"拒收的行（前 {len(shown)} 条，共 {len(result.refusals)} 条；完整清单见错误报告）"))
+    for lines, title, suffix in ((result.refusals, "拒收的行", "refusals"), (result.warnings, "已导入但有提示的行", "warnings")):
+        if not len(lines):
+            continue
+        shown = lines.head(SHOWN_REFUSALS)
+        children.append(html.H4(f"{title}（前 {len(shown)} 条，共 {len(lines)} 条；完整清单见错误报告）"))
         children.append(html.Table(
-            [html.Thead(html.Tr([html.Th(t) for t in ("工作表", "行", "列", "原因")])),
+            [html.Thead(html.Tr([html.Th(t) for t in ("工作表", "行", "列", "原因" if suffix == "refusals" else "提示")])),
              html.Tbody([html.Tr([html.Td(r.sheet if isinstance(r.sheet, str) else ""), html.Td(str(r.row)),
                                   html.Td(r.column or ""), html.Td(r.reason)]) for r in shown.itertuples()])],
-            className="table", id=f"{element_id}-refusals"))
+            className="table", id=f"{element_id}-{suffix}"))
     return html.Div(children, id=element_id)
+
+
+def _reported(result: ImportResult) -> bool:
+    """Whether the error report has rows: refused, or loaded with a warning."""
+    return bool(len(result.refusals) or len(result.warnings))
 
 
 def _progress(job: import_jobs.Job, prefix: str = "imp", unit: str = "行") -> html.Div:
@@ -285,7 +292,7 @@ def _checked(path: Path, state: dict, principal: access.Principal) -> tuple:
     if state.get("profile"):
         report.children.insert(1, html.P(f"已按列对应“{state['profile']}”读取各列。", className="hint", id="imp-profile"))
     report.children.append(html.Button("调整列对应", id="imp-map-edit", n_clicks=0, className="button small"))
-    return report, state, not importable, not len(result.refusals)
+    return report, state, not importable, not _reported(result)
 
 
 @callback(
@@ -396,7 +403,7 @@ def poll(_n, state):
         return _progress(job), False, no_update
     result = job.result
     report = _report(result, f"导入完成（导入记录编号 {result.batch_id}）", "imp-done")
-    return html.Div([_progress(job), html.Div(report, className="panel")]), True, not len(result.refusals)
+    return html.Div([_progress(job), html.Div(report, className="panel")]), True, not _reported(result)
 
 
 def _job_of(state: dict, prefix: str) -> tuple[import_jobs.Job | None, html.P | None]:

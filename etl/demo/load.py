@@ -114,7 +114,7 @@ def clear_demo(session: Session) -> None:
     any_foreign = " OR ".join(f"EXISTS (SELECT 1 FROM {t} WHERE source <> 'demo')" for t in RECORD_TABLES)
     foreign = session.execute(text("SELECT " + any_foreign)).scalar()
     if not foreign:
-        session.execute(text("TRUNCATE member_household_link, dispute_household, " + ", ".join(RECORD_TABLES)))
+        session.execute(text("TRUNCATE member_household_link, dispute_household, dispute_party, " + ", ".join(RECORD_TABLES)))
         return
     session.execute(text("DELETE FROM member_household_link l USING household h"
                          " WHERE l.household_id = h.id AND h.source = 'demo'"))

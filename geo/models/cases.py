@@ -25,12 +25,16 @@ from geo.models.base import Base, county_of, enum_type, point_type, township_of
 
 
 class Dispute(Base):
-    """A dispute (矛盾纠纷) found in a grid cell; ``ref_no`` is the ledger's own number."""
+    """A dispute (矛盾纠纷) found in a grid cell; ``ref_no`` is the ledger's own number.
+
+    A resolved dispute may lack ``resolved_at`` (a ledger that records no date): it counts as resolved but
+    has no time to resolution. ``found_by_name`` is the finder (排查人) as the ledger wrote it, kept when
+    no party member of the township matches the name unambiguously (``found_by_member_id`` otherwise).
+    """
 
     __tablename__ = "dispute"
     __table_args__ = (
         sa.CheckConstraint("resolved_at IS NULL OR resolved_at >= reported_at", name="resolved_after_reported"),
-        sa.CheckConstraint("status <> 'resolved' OR resolved_at IS NOT NULL", name="resolved_has_date"),
         sa.CheckConstraint("households_involved > 0", name="households_positive"),
         sa.Index("ix_dispute_county_reported", "county_code", "reported_at"),
     )
@@ -48,6 +52,7 @@ class Dispute(Base):
     found_by_member_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("party_member.id", ondelete="SET NULL"), index=True
     )
+    found_by_name: Mapped[str | None] = mapped_column(sa.Text)
     reported_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     households_involved: Mapped[int] = mapped_column(sa.SmallInteger, server_default="1")
@@ -66,8 +71,30 @@ class DisputeHousehold(Base):
     )
 
 
+class DisputeParty(Base):
+    """A party (当事人) of a dispute as its ledger names them: personal data, masked when shown.
+
+    ``position`` is the party's place in the ledger's cell (0, 1 …); ``household_id`` the household the
+    party heads, when the ID number or the name in the dispute's village matches exactly one.
+    """
+
+    __tablename__ = "dispute_party"
+    __table_args__ = (sa.UniqueConstraint("dispute_id", "position"),)
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(sa.ForeignKey("dispute.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(sa.SmallInteger)
+    name: Mapped[str | None] = mapped_column(sa.Text)
+    id_number: Mapped[str | None] = mapped_column(sa.String(18))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("household.id", ondelete="SET NULL"), index=True)
+
+
 class Petition(Base):
-    """A petition matter (信访事项) under the 2022 《信访工作条例》, tied to the grid cell it came from."""
+    """A petition matter (信访事项) under the 2022 《信访工作条例》, tied to the grid cell it came from.
+
+    A closed petition may lack ``closed_on`` (a ledger that records no date): it is closed, off the clock.
+    """
 
     __tablename__ = "petition"
     __table_args__ = (
@@ -76,7 +103,6 @@ class Petition(Base):
         sa.CheckConstraint("extension_days BETWEEN 0 AND 30", name="extension_at_most_30"),
         sa.CheckConstraint("accepted_on IS NULL OR accepted_on >= received_on", name="accepted_after_received"),
         sa.CheckConstraint("closed_on IS NULL OR closed_on >= received_on", name="closed_after_received"),
-        sa.CheckConstraint("status <> 'closed' OR closed_on IS NOT NULL", name="closed_has_date"),
         sa.Index("ix_petition_county_received", "county_code", "received_on"),
     )
 

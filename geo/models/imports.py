@@ -46,7 +46,8 @@ class ImportBatch(Base):
 
 
 class ImportQuarantine(Base):
-    """A row an import refused, kept with where it was (file, sheet, row, column), why, and its cells.
+    """A row an import refused, or loaded with a warning (``warning``), kept with where it was (file, sheet,
+    row, column), why, and its cells.
 
     ``raw`` holds the row's cells as the file had them (header → text, in the file's column order),
     so that an error report can be rebuilt later and the user can fix the row and import it again.
@@ -63,6 +64,7 @@ class ImportQuarantine(Base):
     column_name: Mapped[str | None] = mapped_column(sa.Text)
     reason: Mapped[str] = mapped_column(sa.Text)
     raw: Mapped[dict] = mapped_column(JSON)
+    warning: Mapped[bool] = mapped_column(sa.Boolean, server_default=sa.false())
 
 
 class BoundaryHistory(Base):

@@ -24,8 +24,8 @@ class Household(Base):
     county_code: Mapped[str] = mapped_column(sa.String(6), county_of("grid_code"), index=True)
     geom = mapped_column(point_type(), nullable=False)
     size: Mapped[int] = mapped_column(sa.SmallInteger)
-    head_name: Mapped[str] = mapped_column(sa.Text)
-    head_id_number: Mapped[str | None] = mapped_column(sa.String(18))
+    head_name: Mapped[str] = mapped_column(sa.Text, index=True)
+    head_id_number: Mapped[str | None] = mapped_column(sa.String(18), index=True)
     head_phone: Mapped[str | None] = mapped_column(sa.String(20))
     source: Mapped[RecordSource] = mapped_column(enum_type(RecordSource, "record_source"), index=True)
 

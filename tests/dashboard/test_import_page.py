@@ -325,3 +325,26 @@ def _dropdowns(component):
         if child is not None and not isinstance(child, str):
             found += _dropdowns(child)
     return found
+
+
+def test_the_report_separates_refused_rows_from_rows_loaded_with_a_warning(imports, fresh_demo_db_url, dashboard_on,
+                                                                          signed_in, tmp_path):
+    dashboard_on(fresh_demo_db_url)
+    engine = db.make_engine(fresh_demo_db_url)
+    with db.session_factory(engine)() as session:
+        mine, _ = cells_in_two_townships(session)
+    engine.dispose()
+    data = write_csv(tmp_path / "w.csv", DISPUTE_HEADERS, [
+        dispute_row("V1", mine[0]), dispute_row("V2", mine[0], status="已化解"),
+        dispute_row("V3", mine[1], domain="吵架")]).read_bytes()
+    signed_in(supervisor_of(mine[0]))
+    report, state, confirm_disabled, errors_disabled, _, _ = run(
+        imports.preview, None, as_upload(data), "w.csv", "disputes", "EPSG:4326")
+    text = shown(report)
+    assert "imp-check-refusals" in text and "imp-check-warnings" in text
+    assert "已导入但有提示" in text and "不计入化解用时统计" in text and "“吵架”无法识别" in text
+    assert "拒收 1 条；导入的行中 1 条有提示" in text
+    assert (confirm_disabled, errors_disabled) == (False, False)
+    download = run(imports.download, "imp-errors.n_clicks", 1, 0, state, "disputes")
+    book = load_workbook(io.BytesIO(base64.b64decode(download["content"])))
+    assert [c.value for c in book["已导入但有提示"][2]][:2] == [None, 3]

@@ -100,7 +100,7 @@ def test_dates_as_people_type_them(demo_session, tmp_path):
     assert "不在 2000年至今天之间" in reasons[9]
 
 
-def test_id_numbers_mangled_by_excel_are_refused_with_the_reason(demo_session, tmp_path):
+def test_id_numbers_mangled_by_excel_load_without_them_with_the_reason(demo_session, tmp_path):
     cell = first_cells(demo_session, 1)[0]
     valid = "11010519491231002X"
     ids = [valid, 411502199001011234, 4.11502e17, "4.11502E+17", "110105194912310021", "411502900101123",
@@ -111,8 +111,9 @@ def test_id_numbers_mangled_by_excel_are_refused_with_the_reason(demo_session, t
     rows[-1][8] = 3766221234  # a landline typed as a number: its leading 0 is gone
     path = write_xlsx(tmp_path / "ids.xlsx", headers, rows)
     frame = read_ledger(path, "petitions")
-    assert sorted(frame.records["key"]) == ["P0"]
-    reasons = frame.refused.set_index("idx")["reason"]
+    assert sorted(frame.records["key"]) == [f"P{i}" for i in range(8)] and frame.refused.empty
+    reasons = frame.warnings.set_index("idx")["reason"]
+    assert all("已导入，此项按未填写处理" in r for r in reasons)
     assert "是数字格式" in reasons[1] and "后几位已丢失" in reasons[1]
     assert "“4.11502E+17”是数字格式" in reasons[3] and "是数字格式" in reasons[2]
     assert "校验位不符" in reasons[4] and "15 位旧身份证号" in reasons[5]
@@ -120,9 +121,11 @@ def test_id_numbers_mangled_by_excel_are_refused_with_the_reason(demo_session, t
     assert "联系电话" in reasons[7] and "开头的 0" in reasons[7]
     assert not any("411502199001011234" in r or "110105194912310021" in r for r in reasons)  # masked in reasons
     result = load_ledger(frame, demo_session)
-    assert result.counts["new"] == 1 and result.counts["refused"] == 7
-    stored = demo_session.execute(sa.text("SELECT petitioner_id_number, petitioner_phone FROM petition WHERE ref_no = 'P0'")).one()
-    assert tuple(stored) == (valid, "13800138000")
+    assert {k: result.counts[k] for k in ("new", "loaded", "warned", "refused")} == {
+        "new": 8, "loaded": 1, "warned": 7, "refused": 0}
+    stored = dict(demo_session.execute(sa.text(
+        "SELECT ref_no, petitioner_id_number FROM petition WHERE ref_no LIKE 'P_' AND source = 'import'")).all())
+    assert stored["P0"] == valid and stored["P1"] is None and stored["P6"] is None
 
 
 def test_every_way_of_giving_a_place(demo_session, tmp_path):
@@ -366,12 +369,17 @@ def test_petition_checks_between_columns(demo_session, tmp_path):
             row("C4", first="是", repeat="是"), row("C5", first=""), row("C6", first="", repeat="是")]
     result = load_ledger(read_ledger(write_csv(tmp_path / "c.csv", headers, rows), "petitions"), demo_session)
     reasons = dict(zip(result.refusals["row"], result.refusals["reason"]))
-    assert (result.counts["new"], result.counts["refused"]) == (2, 5)
-    assert reasons[3] == "办理状态为“已办结”，但没有填写办结日期"
-    assert reasons[4] == "办结日期早于登记日期" and reasons[5] == "受理日期早于登记日期"
+    warnings = dict(zip(result.warnings["row"], result.warnings["reason"]))
+    assert (result.counts["new"], result.counts["warned"], result.counts["refused"]) == (5, 3, 2)
+    assert warnings[3].startswith("办理状态为“已办结”，但没有办结日期") and "不再计算法定时限" in warnings[3]
+    assert warnings[4].startswith("办结日期早于登记日期") and warnings[5].startswith("受理日期早于登记日期")
+    assert "没有办结日期" in warnings[4]  # the date left out, the status still says closed
     assert "相互矛盾" in reasons[6] and "没有填写是否初信初访" in reasons[7]
-    repeat = demo_session.execute(sa.text("SELECT is_first, status FROM petition WHERE ref_no = 'C6'")).one()
-    assert tuple(repeat) == (False, "received")
+    stored = {r.ref_no: tuple(r[1:]) for r in demo_session.execute(sa.text(
+        "SELECT ref_no, is_first, status, accepted_on, closed_on FROM petition WHERE ref_no LIKE 'C_' AND source = 'import'"))}
+    assert stored["C6"] == (False, "received", None, None)
+    assert stored["C1"] == (True, "closed", None, None) and stored["C2"] == (True, "closed", None, None)
+    assert stored["C3"] == (True, "accepted", None, None)
 
 
 def test_a_workbook_with_a_title_row_and_several_sheets(demo_session, tmp_path):
