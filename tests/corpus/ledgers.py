@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 import zipfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -342,11 +343,16 @@ def save_xlsx(path: Path, sheet: Sheet) -> None:
 
 
 def _fixed_zip_times(data: bytes) -> bytes:
-    """The workbook re-zipped with one fixed timestamp per entry, so the same seed gives the same bytes."""
+    """The workbook re-zipped with one fixed timestamp per entry, and a fixed "modified" time in its properties
+    (openpyxl writes the time of saving there), so the same seed gives the same bytes."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
-            target.writestr(zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0)), source.read(info),
+            content = source.read(info)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>2024-01-01T00:00:00Z\g<2>",
+                                 content)
+            target.writestr(zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0)), content,
                             compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
