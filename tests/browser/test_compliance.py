@@ -34,13 +34,16 @@ def settle(page):
     page.wait_for_function("document.title !== 'Updating...'", timeout=60_000)
 
 
-def choose(page, selector: str, typed: str, attempts: int = 4):
+def choose(page, selector: str, typed: str, attempts: int = 6):
     """Pick an option by typing part of its label, once the callbacks that fill the options are done.
 
-    Options that arrive while the search is typed may not be filtered in: close the list and type again."""
+    Options that arrive while the search is typed may not be filtered in: close the list, clear what was
+    typed and type again."""
     for attempt in range(attempts):
         settle(page)
         page.click(selector)
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Backspace")
         page.keyboard.type(typed)
         try:
             page.wait_for_selector(f".dash-dropdown-option:has-text(\"{typed}\")", timeout=15_000)
