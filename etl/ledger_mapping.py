@@ -27,6 +27,7 @@ from etl.ledger_reading import parse_values
 from etl.ledger_rules import FIELDS
 from etl.reference import TOWNSHIPS, VILLAGES
 from etl.tabular import MAX_UNPACKED_BYTES, normalise_header, open_table
+from geo.areas import name_key
 from geo.errors import InvalidInput
 from geo.models import ImportKind
 
@@ -143,7 +144,7 @@ def values_score(values: list[str], spec: Field) -> float:
         return 0.0
     if spec.name in REGION_FIELDS:
         names = region_names()[spec.name]
-        share = sum(_name_key(v) in names for v in values) / len(values)
+        share = sum(name_key(v) in names for v in values) / len(values)
     elif spec.kind in SHAPED_KINDS:
         parsed, reasons = parse_values(pd.Series(values, dtype=object), None, spec, spec.label)
         ok = reasons.isna() & parsed.notna()
@@ -161,25 +162,14 @@ def _shown(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))[:SHOWN_SAMPLES]
 
 
-SUFFIXES = ("村民委员会", "居民委员会", "街道办事处", "委员会", "办事处", "村委会", "居委会", "街道", "社区", "村", "镇", "乡")
-
-
-def _name_key(name: str) -> str:
-    text = "".join(str(name).split())
-    for suffix in SUFFIXES:
-        if text.endswith(suffix) and len(text) > len(suffix) + 1:
-            return _name_key(text[: -len(suffix)])
-    return text
-
-
 @lru_cache(maxsize=1)
 def region_names() -> dict[str, set[str]]:
-    """The names of the reference geography's counties, townships and villages, as ``_name_key`` writes them."""
+    """The names of the reference geography's counties, townships and villages, as ``geo.areas.name_key`` writes them."""
     townships = pd.read_csv(TOWNSHIPS, dtype=str)
     villages = pd.read_csv(VILLAGES, dtype=str)
-    return {"county_name": {_name_key(n) for n in townships["county_name"]} | set(townships["county_name"]),
-            "township_name": {_name_key(n) for n in townships["name"]},
-            "village_name": {_name_key(n) for n in [*villages["name"], *villages["short_name"].dropna()]}}
+    return {"county_name": {name_key(n) for n in townships["county_name"]} | set(townships["county_name"]),
+            "township_name": {name_key(n) for n in townships["name"]},
+            "village_name": {name_key(n) for n in [*villages["name"], *villages["short_name"].dropna()]}}
 
 
 def choices_to_columns(kind: ImportKind | str, choices: dict[str, str | None]) -> dict[str, str | None]:
