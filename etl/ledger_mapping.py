@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from etl.ledger_fields import Field
+from etl.ledger_fields import Field, known_headers
 from etl.ledger_reading import parse_values
 from etl.ledger_rules import FIELDS
 from etl.reference import TOWNSHIPS, VILLAGES
@@ -69,16 +69,13 @@ class Proposal:
 
 
 def inspect_columns(path: str | Path, kind: ImportKind | str, *, display_name: str | None = None,
-                    columns: dict[str, str | None] | None = None, max_unpacked: int = MAX_UNPACKED_BYTES) -> Columns:
+                    max_unpacked: int = MAX_UNPACKED_BYTES) -> Columns:
     """The headers and first values of the file's first sheet with a header (headers may be unfamiliar)."""
-    fields = FIELDS[ImportKind(kind)]
-    known = {n: f.name for f in fields.values() for n in f.names()} | {h: h for h in columns or {}}
+    known = known_headers(FIELDS[ImportKind(kind)].values())
     table = open_table(path, display_name, recognise=known.get, max_unpacked=max_unpacked, chunk_rows=SAMPLE_ROWS)
     for chunk in table.chunks():
-        samples = []
-        for position in range(len(chunk.headers)):
-            values = [v.strip() for v in chunk.cells[position].astype(str) if v.strip()]
-            samples.append(values)
+        samples = [[v.strip() for v in chunk.cells[position].astype(str) if v.strip()]
+                   for position in range(len(chunk.headers))]
         return Columns(table.display_name, chunk.sheet, list(chunk.headers), samples)
     raise InvalidInput(f"文件 {table.display_name} 中没有数据行（只有表头）。")
 
@@ -189,7 +186,7 @@ def choices_to_columns(kind: ImportKind | str, choices: dict[str, str | None]) -
         if word in ("", normalise_header(SKIP), "none", "null"):
             columns[key] = None
             continue
-        name = by_word.get(word) or by_word.get(str(choice).strip())
+        name = by_word.get(word)
         if name is None:
             raise InvalidInput(f"列“{header}”对应的字段“{choice}”不是{ImportKind(kind).label}的字段：可选 "
                                f"{'、'.join(f.label for f in fields.values())}，或“{SKIP}”。")

@@ -65,10 +65,9 @@ def _serving(area_code: str | None):
 
 def profile_for(session: Session, kind: ImportKind | str, headers, area_code: str | None) -> MappingProfile | None:
     """The profile serving ``area_code`` whose headers are exactly ``headers`` (normalised), or None."""
-    rows = session.scalars(select(MappingProfile).where(
+    return session.scalars(select(MappingProfile).where(
         MappingProfile.kind == ImportKind(kind), MappingProfile.signature == signature(headers), _serving(area_code),
-    ).order_by(MappingProfile.area_code.desc(), MappingProfile.saved_at.desc(), MappingProfile.id.desc())).all()
-    return rows[0] if rows else None
+    ).order_by(MappingProfile.area_code.desc(), MappingProfile.saved_at.desc(), MappingProfile.id.desc()).limit(1)).first()
 
 
 def profile_named(session: Session, kind: ImportKind | str, name: str, area_code: str | None) -> MappingProfile:

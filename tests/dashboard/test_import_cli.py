@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from dashboard.cli import main
 from geo import db
 from tests.etl.ledger_files import DISPUTE_HEADERS, dispute_row, first_cells, write_csv
+from tests.etl.test_ledger_mapping import COUNTY_HEADERS, county_rows
 
 
 def run(args, url):
@@ -127,8 +128,6 @@ def test_killing_an_import_halfway_leaves_nothing(fresh_demo_db_url, tmp_path):
 def test_a_ledger_with_its_own_headers_goes_in_through_a_mapping(fresh_demo_db_url, tmp_path):
     """show → an editable mapping file; --mapping FILE imports; save NAME; the next file with those headers
     goes straight through; the profile is shown by name."""
-    from tests.etl.test_ledger_mapping import COUNTY_HEADERS, county_rows
-
     path = write_csv(tmp_path / "县台账.csv", COUNTY_HEADERS, county_rows(cells_of(fresh_demo_db_url, 3)), "gb18030")
     refused = run(["import", "disputes", str(path), "--dry-run"], fresh_demo_db_url)
     assert refused.exit_code == 1 and "fengqiao import mapping show" in refused.output

@@ -4,15 +4,19 @@ whose progress the page polls, only into the supervisor's own area; other roles 
 from __future__ import annotations
 
 import base64
+import csv
 import importlib
 import io
 import json
 import re
 import time
 import zipfile
+from contextvars import copy_context
 
 import pytest
 import sqlalchemy as sa
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
 from openpyxl import load_workbook
 from werkzeug.exceptions import Forbidden
 
@@ -21,7 +25,8 @@ from geo import db
 from geo.access import Principal
 from geo.enums import Role
 from tests.dashboard.test_overview import run
-from tests.etl.ledger_files import DISPUTE_HEADERS, cells_in_two_townships, dispute_row, write_csv
+from tests.etl.ledger_files import DISPUTE_HEADERS, cells_in_two_townships, dispute_row, first_cells, write_csv
+from tests.etl.test_ledger_mapping import COUNTY_HEADERS, county_rows
 
 
 @pytest.fixture(scope="module")
@@ -262,11 +267,6 @@ def test_a_township_supervisor_may_replace_only_grid_cells_of_the_township(impor
 
 def _with_choices(callback, choices: dict[int, str], *args):
     """Run ``callback`` with the mapping dropdowns' values in ``dash.ctx.states_list`` as Dash sends them."""
-    from contextvars import copy_context
-
-    from dash._callback_context import context_value
-    from dash._utils import AttributeDict
-
     def call():
         states = [[{"id": {"type": "imp-map", "index": i}, "property": "value", "value": v} for i, v in choices.items()]]
         context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "imp-map-apply.n_clicks", "value": 1}],
@@ -277,19 +277,13 @@ def _with_choices(callback, choices: dict[int, str], *args):
 
 def test_unfamiliar_headers_are_mapped_once_and_the_next_file_goes_straight_through(imports, fresh_demo_db_url,
                                                                                    dashboard_on, signed_in):
-    from tests.etl.test_ledger_mapping import COUNTY_HEADERS, county_rows
-
     dashboard_on(fresh_demo_db_url)
     engine = db.make_engine(fresh_demo_db_url)
     with db.session_factory(engine)() as session:
-        from tests.etl.ledger_files import first_cells
-
         cells = first_cells(session, 3, county="411502")
     engine.dispose()
     buffer = io.StringIO()
-    import csv as csv_module
-
-    csv_module.writer(buffer).writerows([COUNTY_HEADERS, *county_rows(cells)])
+    csv.writer(buffer).writerows([COUNTY_HEADERS, *county_rows(cells)])
     data = buffer.getvalue().encode("gb18030")
     signed_in(Principal("sx", Role.COUNTY_SUPERVISOR, "411502"))
     step, state, confirm_disabled, *_ = run(imports.preview, None, as_upload(data), "浉河区台账.csv", "disputes",

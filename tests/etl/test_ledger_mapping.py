@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+import sqlalchemy as sa
 from openpyxl import Workbook
 
+from etl.identity import check_digits
 from etl.ledger_mapping import (
     SKIP,
     all_recognised,
@@ -64,10 +67,6 @@ def test_each_field_goes_to_one_column(county_file, tmp_path):
 
 
 def _id_number(first17: str) -> str:
-    import numpy as np
-
-    from etl.identity import check_digits
-
     return first17 + str(check_digits(np.array([[int(c) for c in first17]]))[0])
 
 
@@ -141,8 +140,7 @@ def test_profiles_are_saved_per_area_and_found_by_headers(session):
         profile_named(session, D, "浉河区台账", "411522")
     with pytest.raises(InvalidInput, match="名称"):
         save_profile(session, D, "  ", "411502", headers, columns, "li")
-    logged = session.execute(__import__("sqlalchemy").text(
-        "SELECT count(*) FROM audit_log WHERE action = 'save_mapping'")).scalar()
+    logged = session.execute(sa.text("SELECT count(*) FROM audit_log WHERE action = 'save_mapping'")).scalar()
     assert logged == 2
 
 
