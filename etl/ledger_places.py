@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from etl.ledger_fields import no_reasons
-from geo.areas import clean_name, name_key
+from geo.areas import clean_name, name_key, village_kind, without_parent
 from geo.models import SRID
 
 CHINA_BOUNDS = (73.0, 3.0, 136.0, 54.0)
@@ -116,6 +116,8 @@ def locate(session: Session, records: pd.DataFrame) -> tuple[pd.Series, pd.Serie
         found, why = _by_names(session, records.loc[rows, ["county_name", "township_name", "village_name"]])
         grid[rows] = found
         reasons[why.dropna().index] = why.dropna()
+    # A place given but not found is refused with a reason, never dropped unsaid by the writers.
+    reasons[method.notna() & grid.isna() & reasons.isna()] = "无法确定该行的位置：请核对所填的位置"
     return grid, reasons
 
 
@@ -171,8 +173,9 @@ def _by_names(session: Session, names: pd.DataFrame) -> tuple[pd.Series, pd.Seri
     units["v_core"] = units["short_name"].fillna(units["name"]).map(lambda n: name_key(n, "village"))
     units["t_core"] = units["township"].map(lambda n: name_key(n, "township"))
     units["c_core"] = units["county"].map(lambda n: name_key(n, "county"))
+    units["kind"] = units["short_name"].fillna(units["name"]).map(village_kind)
     by_exact = {}
-    for unit in units.itertuples():
+    for unit in units.itertuples():  # by the name as written, and by its key
         for variant in {unit.name, unit.short_name}:
             if variant:
                 by_exact.setdefault((unit.t_core, variant), []).append(unit)
@@ -184,20 +187,33 @@ def _by_names(session: Session, names: pd.DataFrame) -> tuple[pd.Series, pd.Seri
         county = county if isinstance(county, str) and county else None
         key = (county, township, village)
         if key not in cache:
-            t_core = name_key(township, "township")
-            village_text = clean_name(village)
-            candidates = by_exact.get((t_core, village_text)) or by_exact.get((t_core, "~" + name_key(village_text, "village")), [])
-            if county:
-                candidates = [u for u in candidates if u.c_core == name_key(county, "county")]
+            candidates = _candidates(by_exact, county, township, village)
             shown = f"{county or ''}{township}{village}"
             if not candidates:
                 cache[key] = (None, f"找不到村（社区）“{shown}”：请核对名称，或改填村（社区）代码")
             elif len(candidates) > 1:
                 listed = "、".join(f"{u.county}{u.township}{u.name}（{u.code}）" for u in candidates[:4])
                 cache[key] = (None, f"“{shown}”对应多个村（社区）：{listed}，请填写县区或村（社区）代码")
-            elif candidates[0].cell is None:
+            elif pd.isna(candidates[0].cell):
                 cache[key] = (None, f"村（社区）{candidates[0].name}（{candidates[0].code}）还没有网格：请先导入网格边界或改填经纬度")
             else:
                 cache[key] = (candidates[0].cell, None)
         found[i], reasons[i] = cache[key]
     return found, reasons
+
+
+def _candidates(by_exact: dict, county: str | None, township: str, village: str) -> list:
+    """The villages a row's names may mean: by the name as written, else by its key; a village written with its
+    township in front (郭家河乡人民政府塆店村委会) is tried without it; a 社区 or 村 suffix settles a tie."""
+    t_core = name_key(township, "township")
+    candidates: list = []
+    for written in dict.fromkeys((clean_name(village), without_parent(village, township))):
+        candidates = by_exact.get((t_core, written)) or by_exact.get((t_core, "~" + name_key(written, "village")), [])
+        if county:
+            candidates = [u for u in candidates if u.c_core == name_key(county, "county")]
+        if candidates:
+            break
+    kind = village_kind(village)
+    if len(candidates) > 1 and kind:
+        candidates = [u for u in candidates if u.kind == kind] or candidates
+    return candidates

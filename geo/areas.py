@@ -28,10 +28,14 @@ _SCIENTIFIC = re.compile(r"\d+(?:\.\d+)?[eE][+-]?\d+")
 _NOT_SHOWN = 20
 NAME_SUFFIXES = {
     "county": ("县", "区", "市"),
-    "township": ("街道办事处", "办事处", "街道", "镇", "乡"),
+    "township": ("人民政府", "政府", "街道办事处", "办事处", "街道", "镇", "乡"),
     "village": ("村民委员会", "居民委员会", "居民居委会", "民居委员会", "村民委会", "居民委会", "委员会", "村委会", "居委会", "社区", "村"),
 }
 """Suffixes ``name_key`` strips, longest first within a level (township and village when no level is given)."""
+COMMUNITY_SUFFIXES = ("居民委员会", "居民居委会", "居委会", "社区")
+VILLAGE_SUFFIXES = ("村民委员会", "村民委会", "村委会", "村")
+OFFICE_WORDS = ("人民政府", "政府", "办事处")
+"""What a township's name is followed by when it names its government (郭家河乡人民政府, 老城街道办事处)."""
 
 
 def normal_code(value) -> str | None:
@@ -158,3 +162,24 @@ def name_key(name, level: str | None = None) -> str:
                 key, stripped = key[: -len(suffix)], True
                 break
     return key
+
+
+def village_kind(name) -> str | None:
+    """``社区`` or ``村`` as a village's name says by its suffix (义阳社区居委会, 程庄村委会); None when it says neither."""
+    key = clean_name(name)
+    if key.endswith(COMMUNITY_SUFFIXES):
+        return "社区"
+    if key.endswith(VILLAGE_SUFFIXES):
+        return "村"
+    return None
+
+
+def without_parent(name, parent, level: str = "township") -> str:
+    """``name`` without its parent's name written in front: 郭家河乡人民政府塆店村委会 → 塆店村委会 for the
+    township 郭家河乡 (also written 郭家河, 郭家河人民政府). Kept whole when nothing of two characters would remain."""
+    text, whole, core = clean_name(name), clean_name(parent), name_key(parent, level)
+    heads = {whole, core, *(core + s for s in NAME_SUFFIXES[level])}
+    for head in sorted({h + w for h in heads for w in ("", *OFFICE_WORDS)}, key=len, reverse=True):
+        if text.startswith(head) and len(text) - len(head) >= 2:
+            return text[len(head):]
+    return text

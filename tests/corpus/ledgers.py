@@ -380,9 +380,10 @@ def _style(rng: random.Random, xlsx: bool, template: Template, mutations: list[s
     return style
 
 
-def _records(rng: random.Random, kind: str, template: Template, n_rows: int, index: int) -> list[Record]:
-    """Valid records in one county, a counted few of them spoiled with one defect each."""
-    county = rng.choice(sorted({p.county for p in places()}))
+def _records(rng: random.Random, kind: str, template: Template, n_rows: int, index: int,
+             counties: frozenset[str] | None) -> list[Record]:
+    """Valid records in one county (of ``counties``, codes, when given), a counted few spoiled with one defect each."""
+    county = rng.choice(sorted({p.county for p in places() if counties is None or p.county_code in counties}))
     pool = [p for p in places() if p.county == county]
     records = [MAKERS[kind](rng, rng.choice(pool), f"{REF_PREFIX[kind]}{index:03d}{i + 1:05d}") for i in range(n_rows)]
     defects = defects_for(kind, template)
@@ -391,7 +392,8 @@ def _records(rng: random.Random, kind: str, template: Template, n_rows: int, ind
     return records
 
 
-def write_file(folder: Path, index: int, seed: int, kind: str, rows: tuple[int, int]) -> CorpusFile:
+def write_file(folder: Path, index: int, seed: int, kind: str, rows: tuple[int, int],
+               counties: frozenset[str] | None = None) -> CorpusFile:
     """Write the ``index``-th file of the corpus of ``seed``."""
     rng = random.Random(f"fengqiao-corpus:{seed}:{kind}:{index}")
     template = rng.choice(TEMPLATES[kind])
@@ -402,7 +404,7 @@ def write_file(folder: Path, index: int, seed: int, kind: str, rows: tuple[int, 
     columns = layout(rng, template, kind, merged, mutations)
     style = _style(rng, xlsx, template, mutations)
     n_rows = rng.randint(*rows)
-    records = _records(rng, kind, template, n_rows, index)
+    records = _records(rng, kind, template, n_rows, index, counties)
 
     sheet = Sheet()
     titles = _titles(rng, kind, records[0].place, records[0].values[_first_date(kind)].year
@@ -450,10 +452,14 @@ def _first_date(kind: str) -> str:
 
 
 def write_corpus(folder, n: int, seed: int, kind: str = "disputes", *,
-                 rows: tuple[int, int] = (50, 500)) -> list[CorpusFile]:
-    """Write ``n`` variant ledgers of ``kind`` (disputes, petitions, hotline) into ``folder``; deterministic by seed."""
+                 rows: tuple[int, int] = (50, 500), counties=None) -> list[CorpusFile]:
+    """Write ``n`` variant ledgers of ``kind`` (disputes, petitions, hotline) into ``folder``; deterministic by seed.
+
+    ``counties``: the county codes places are drawn from (those whose villages have grid cells in the database
+    a test imports into); every county of the reference when None."""
     if kind not in TEMPLATES:
         raise ValueError(f"kind must be one of {sorted(TEMPLATES)}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    return [write_file(folder, i, seed, kind, rows) for i in range(n)]
+    counties = frozenset(counties) if counties is not None else None
+    return [write_file(folder, i, seed, kind, rows, counties) for i in range(n)]

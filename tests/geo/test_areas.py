@@ -20,6 +20,8 @@ from geo.areas import (
     normal_code,
     parent_code,
     scope_prefix,
+    village_kind,
+    without_parent,
 )
 from geo.errors import InvalidInput
 
@@ -139,3 +141,24 @@ def test_every_form_of_a_12_digit_code_is_the_same_code(number):
     if full.endswith("000"):
         forms.append(full[:9])
     assert {normal_code(f) for f in forms} == {code}
+
+
+@pytest.mark.parametrize(("name", "kind"), [("义阳社区居委会", "社区"), ("义阳社区居民委员会", "社区"), ("程庄村委会", "村"),
+                                            ("程庄村民委员会", "村"), ("程庄", None), ("老城街道", None)])
+def test_village_kind_reads_the_suffix(name, kind):
+    assert village_kind(name) == kind
+
+
+@pytest.mark.parametrize(("name", "township", "expected"), [
+    ("郭家河乡人民政府塆店村委会", "郭家河乡", "塆店村委会"),
+    ("郭家河塆店村", "郭家河乡", "塆店村"),
+    ("老城街道办事处义阳社区", "老城街道", "义阳社区"),
+    ("郭家河村", "郭家河乡", "郭家河村"),  # nothing of two characters would remain
+    ("塆店村", "郭家河乡", "塆店村"),
+])
+def test_without_parent_cuts_the_township_written_in_front(name, township, expected):
+    assert without_parent(name, township) == expected
+
+
+def test_a_township_written_as_its_government_has_the_same_key():
+    assert name_key("董家河镇人民政府", "township") == name_key("董家河镇", "township") == "董家河"
