@@ -141,7 +141,7 @@ def read_ledger(path: str | Path, kind: ImportKind | str, *, crs: str | None = N
     all_rows = pd.concat(rows)
     all_rows["sheet"] = all_rows["sheet"].astype("category") if all_rows["sheet"].notna().any() else None
     records = pd.concat(records)
-    found = pd.concat(problems, ignore_index=True) if problems else _no_problems().assign(warning=False)
+    found = pd.concat([_no_problems().assign(warning=False), *problems], ignore_index=True)  # a "warning" column always
     warned = found.pop("warning").fillna(False).astype(bool)
     refused, warnings = found[~warned].reset_index(drop=True), found[warned].reset_index(drop=True)
     records = records.drop(index=refused["idx"].unique())
