@@ -11,12 +11,15 @@ from tests.etl.ledger_files import write_xlsx
 HEADERS = ["纠纷编号", "登记时间", "纠纷类别", "乡镇（街道）", "村（社区）"]
 
 
-def _unit(session, sql: str):
+def _unit(session, *, with_grid: bool, suffix: str = ""):
+    """The first village (short name ending in ``suffix``) of a township whose name is unique, with or without grid cells."""
     return session.execute(sa.text(
         "SELECT v.code, v.short_name, t.name AS township, min(g.code) AS cell"
         " FROM region v JOIN region t ON t.code = v.parent_code LEFT JOIN grid_cell g ON g.village_code = v.code"
-        " WHERE v.level = 'village' AND (SELECT count(*) FROM region o WHERE o.level = 'township' AND o.name = t.name) = 1"
-        f" GROUP BY v.code, v.short_name, t.name {sql} ORDER BY v.code LIMIT 1")).one()
+        " WHERE v.level = 'village' AND v.short_name LIKE :pattern"
+        " AND (SELECT count(*) FROM region o WHERE o.level = 'township' AND o.name = t.name) = 1"
+        " GROUP BY v.code, v.short_name, t.name HAVING (min(g.code) IS NOT NULL) = :with_grid ORDER BY v.code LIMIT 1"),
+        {"pattern": "%" + suffix, "with_grid": with_grid}).one()
 
 
 def _load(session, tmp_path, rows):
@@ -27,7 +30,7 @@ def _load(session, tmp_path, rows):
 
 
 def test_a_township_written_as_its_government_and_a_village_written_after_its_township(demo_session, tmp_path):
-    unit = _unit(demo_session, "HAVING min(g.code) IS NOT NULL AND v.short_name LIKE '%村'")
+    unit = _unit(demo_session, with_grid=True, suffix="村")
     committee = unit.short_name + "委会"
     rows = [["P1", "2024-03-05", "邻里纠纷", unit.township + "人民政府", committee],
             ["P2", "2024-03-05", "邻里纠纷", unit.township, unit.township + "人民政府" + committee],
@@ -38,7 +41,7 @@ def test_a_township_written_as_its_government_and_a_village_written_after_its_to
 
 
 def test_a_village_without_grid_cells_is_refused_with_its_reason_never_dropped(demo_session, tmp_path):
-    unit = _unit(demo_session, "HAVING min(g.code) IS NULL")
+    unit = _unit(demo_session, with_grid=False)
     result, stored, reasons = _load(demo_session, tmp_path, [["P1", "2024-03-05", "邻里纠纷", unit.township, unit.short_name]])
     assert stored == {}
     assert result.counts["refused"] == 1 and result.counts["loaded"] == 0
@@ -59,8 +62,7 @@ def test_a_community_and_a_village_of_one_name_are_told_apart_by_the_suffix_writ
             ["P3", "2024-03-05", "邻里纠纷", township, core]]
     result, stored, reasons = _load(demo_session, tmp_path, rows)
     placed = {ref: code[:12] for ref, code in stored.items()}
-    said = {row: reason for row, reason in reasons.items()}
     # Each suffix picks its own unit (placed, or refused naming that unit when it has no grid yet).
-    assert placed.get("P1") == community_code or community_code in said.get(2, "")
-    assert placed.get("P2") == village_code or village_code in said.get(3, "")
-    assert "P3" not in placed and "对应多个" in said[4]
+    assert placed.get("P1") == community_code or community_code in reasons.get(2, "")
+    assert placed.get("P2") == village_code or village_code in reasons.get(3, "")
+    assert "P3" not in placed and "对应多个" in reasons[4]
